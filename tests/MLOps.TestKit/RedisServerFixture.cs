@@ -29,8 +29,11 @@ public sealed class RedisServerFixture : IAsyncLifetime
     {
     }
 
-    /// <summary>Uses a given binary (a path, or a name looked up on PATH).</summary>
-    public RedisServerFixture(string binary)
+    /// <summary>A fixture for a given binary (a path, or a name looked up on PATH).</summary>
+    public static RedisServerFixture ForBinary(string binary) => new(binary);
+
+    // xunit requires a class fixture to have a single public constructor.
+    private RedisServerFixture(string binary)
     {
         BinaryRequested = binary;
         _binary = ProcessRunner.FindOnPath(binary);
@@ -62,7 +65,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
     {
         if (!IsAvailable)
         {
-            Assert.Skip(SkipReason ?? "SKIPPED: redis-server did not start.");
+            var reason = SkipReason ?? "SKIPPED: redis-server did not start.";
+            TestContext.Current.SendDiagnosticMessage("{0}: {1}", TestContext.Current.Test?.TestDisplayName ?? "test", reason);
+            Assert.Skip(reason);
         }
     }
 

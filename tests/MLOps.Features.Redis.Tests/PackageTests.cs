@@ -1,0 +1,10 @@
+using MLOps.TestKit;
+
+namespace MLOps.Features.Redis.Tests;
+
+public sealed class PackageTests
+{
+    [Fact]
+    public void Package_Metadata_DescribesItself() =>
+        Repository.AssertPackageDescribed(System.Reflection.Assembly.Load(new System.Reflection.AssemblyName("MLOps.Features.Redis")));
+}
