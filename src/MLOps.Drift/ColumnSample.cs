@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using Apache.Arrow;
 
@@ -16,11 +17,13 @@ public sealed class ColumnSample
 {
     private readonly double[]? _numbers;
     private readonly string[]? _strings;
+    private readonly int _numberCount;
 
     private ColumnSample(ColumnKind kind, double[]? numbers, string[]? strings, bool isBoolean, long rowCount, long nullCount, long nonFiniteCount)
     {
         Kind = kind;
         _numbers = numbers;
+        _numberCount = numbers?.Length ?? 0;
         _strings = strings;
         IsBoolean = isBoolean;
         RowCount = rowCount;
@@ -53,14 +56,50 @@ public sealed class ColumnSample
     public bool IsBoolean { get; }
 
     /// <summary>Gets the cleaned numbers; empty for text columns.</summary>
-    public ReadOnlySpan<double> Numbers => _numbers;
+    public ReadOnlySpan<double> Numbers => _numbers.AsSpan(0, _numberCount);
 
     /// <summary>Gets the cleaned text values; empty for numeric columns.</summary>
     public ReadOnlySpan<string> Strings => _strings;
 
-    internal double[]? NumberArray => _numbers;
+    /// <summary>
+    /// A numerical sample over a buffer rented from <see cref="ArrayPool{T}.Shared"/>, for the span overloads that
+    /// own the sample for the duration of one call: no 8-bytes-per-row allocation on every check. The caller
+    /// returns the buffer with <see cref="ReturnPooled"/> and must not let the sample escape.
+    /// </summary>
+    internal static ColumnSample RentNumerical(ReadOnlySpan<double> values)
+    {
+        double[] buffer = ArrayPool<double>.Shared.Rent(Math.Max(1, values.Length));
+        int n = 0;
+        foreach (double v in values)
+        {
+            if (double.IsFinite(v))
+            {
+                buffer[n++] = v;
+            }
+        }
 
-    internal string[]? StringArray => _strings;
+        return new ColumnSample(buffer, n, values.Length);
+    }
+
+    private ColumnSample(double[] pooled, int count, long rowCount)
+    {
+        Kind = ColumnKind.Numerical;
+        _numbers = pooled;
+        _numberCount = count;
+        RowCount = rowCount;
+        NonFiniteCount = rowCount - count;
+        _pooled = true;
+    }
+
+    private readonly bool _pooled;
+
+    internal void ReturnPooled()
+    {
+        if (_pooled && _numbers is not null)
+        {
+            ArrayPool<double>.Shared.Return(_numbers);
+        }
+    }
 
     /// <summary>Creates a numerical sample; NaN and ±∞ are dropped and counted.</summary>
     /// <param name="values">The values.</param>

@@ -61,8 +61,22 @@ public static class DriftTests
     /// <param name="threshold">The threshold; <see cref="DriftMethodInfo.DefaultThreshold"/> when <see langword="null"/>.</param>
     /// <returns>The statistic, p-value (tests only), threshold and decision.</returns>
     /// <exception cref="DriftException">A side is empty after cleaning or the test cannot run on this data.</exception>
-    public static DriftTestResult Run(DriftMethod method, ReadOnlySpan<double> reference, ReadOnlySpan<double> current, double? threshold = null) =>
-        Run(method, ColumnSample.Numerical(reference), ColumnSample.Numerical(current), threshold);
+    public static DriftTestResult Run(DriftMethod method, ReadOnlySpan<double> reference, ReadOnlySpan<double> current, double? threshold = null)
+    {
+        // The cleaned copies live in pooled buffers for the duration of the call only.
+        ColumnSample r = ColumnSample.RentNumerical(reference);
+        ColumnSample? c = null;
+        try
+        {
+            c = ColumnSample.RentNumerical(current);
+            return Run(method, r, c, threshold);
+        }
+        finally
+        {
+            r.ReturnPooled();
+            c?.ReturnPooled();
+        }
+    }
 
     /// <summary>Runs <paramref name="method"/> on two categorical text samples (nulls are dropped first).</summary>
     /// <param name="method">The test; it must accept categories.</param>
