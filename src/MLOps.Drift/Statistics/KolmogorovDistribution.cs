@@ -32,13 +32,14 @@ public static class KolmogorovDistribution
     /// <summary>
     /// The survival function <c>P(Dₙ ≥ x)</c> (<c>scipy.stats.kstwo.sf(x, n)</c>).
     /// </summary>
-    /// <param name="n">The sample size, at least 1.</param>
+    /// <param name="n">The sample size, from 1 to <see cref="int.MaxValue"/>.</param>
     /// <param name="x">The statistic; values at or below <c>0.5/n</c> give 1, at or above 1 give 0.</param>
     /// <returns>The probability, clipped to [0, 1]; NaN when <paramref name="x"/> is NaN.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is less than 1 or greater than <see cref="int.MaxValue"/> (SciPy's <c>smirnov</c> takes a C int too).</exception>
     public static double Sf(long n, double x)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(n, int.MaxValue);
         if (double.IsNaN(x))
         {
             return double.NaN;
@@ -61,13 +62,14 @@ public static class KolmogorovDistribution
     /// <summary>
     /// The distribution function <c>P(Dₙ ≤ x)</c> (<c>scipy.stats.kstwo.cdf(x, n)</c>).
     /// </summary>
-    /// <param name="n">The sample size, at least 1.</param>
+    /// <param name="n">The sample size, from 1 to <see cref="int.MaxValue"/>.</param>
     /// <param name="x">The statistic.</param>
     /// <returns>The probability, clipped to [0, 1]; NaN when <paramref name="x"/> is NaN.</returns>
-    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is less than 1.</exception>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="n"/> is less than 1 or greater than <see cref="int.MaxValue"/>.</exception>
     public static double Cdf(long n, double x)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(n, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(n, int.MaxValue);
         if (double.IsNaN(x))
         {
             return double.NaN;

@@ -137,7 +137,8 @@ public static class TwoSampleTests
     /// <summary>
     /// The Mann–Whitney U test, <c>scipy.stats.mannwhitneyu(reference, current, alternative=...)</c> with SciPy's
     /// automatic choice between the exact distribution (no ties and a sample of at most 8) and the
-    /// tie-corrected normal approximation with continuity correction.
+    /// tie-corrected normal approximation with continuity correction. Unlike SciPy, the exact table is only built
+    /// while m·n/2 ≤ 4·10⁶ (64 MB); larger unbalanced pairs use the normal approximation.
     /// </summary>
     /// <param name="reference">The first sample (x).</param>
     /// <param name="current">The second sample (y).</param>
