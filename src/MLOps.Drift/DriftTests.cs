@@ -19,7 +19,7 @@ namespace MLOps.Drift;
 /// (<c>alternative="less"</c>) and misses shifts in one direction. The low-level
 /// <see cref="TwoSampleTests.MannWhitneyU"/> still offers the one-sided alternatives.</item>
 /// <item><see cref="DriftMethod.TotalVariation"/> reports the distance ½Σ|r−c| compared with the threshold;
-/// Evidently's <c>TVD</c> reports an unseeded-per-process permutation p-value under the name of the distance.</item>
+/// Evidently's <c>TVD</c> reports a permutation p-value (1 000 permutations) under the name of the distance.</item>
 /// <item><see cref="DriftMethod.FisherExact"/> accepts samples of different lengths; Evidently raises unless
 /// both have the same length.</item>
 /// <item>Categorical tests (<c>z</c>, <c>chisquare</c>, <c>g_test</c>, <c>fisher_exact</c>, <c>TVD</c>) may be
