@@ -93,8 +93,5 @@ public sealed class TestAssetTests
 
     private static float[] Flatten(double[][] rows, int batch) => rows.Take(batch).SelectMany(r => r.Select(v => (float)v)).ToArray();
 
-    private static double[][] ReadCsv(string name) =>
-        File.ReadLines(TestAssets.File(name)).Skip(1)
-            .Select(line => line.Split(',').Select(v => double.Parse(v, CultureInfo.InvariantCulture)).ToArray())
-            .ToArray();
+    private static double[][] ReadCsv(string name) => TestAssets.ReadCsv(name);
 }
