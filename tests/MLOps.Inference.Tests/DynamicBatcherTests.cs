@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Diagnostics.Metrics.Testing;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MLOps.Inference.Tests;
@@ -267,6 +268,30 @@ public sealed class DynamicBatcherTests : IDisposable
         rejected.Should().BeGreaterThan(0);
         batcher.Statistics.Rejected.Should().Be(rejected);
         batcher.QueueDepth.Should().Be(0);
+    }
+
+    [Fact]
+    public async Task InferAsync_Metrics_RecordBatchSizeQueueTimeAndRejections()
+    {
+        var name = "metrics-" + Guid.NewGuid().ToString("N");
+        using var model = Models.LoadMlp(new OnnxModelOptions { ExecutionProvider = ExecutionProvider.Cpu, Name = name });
+        using var batchSizes = new MetricCollector<int>(null, "MLOps.Inference", "mlops.inference.batch.size");
+        using var queueTimes = new MetricCollector<double>(null, "MLOps.Inference", "mlops.inference.queue.duration");
+        using var rejections = new MetricCollector<long>(null, "MLOps.Inference", "mlops.inference.requests.rejected");
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        var options = new DynamicBatcherOptions { MaxBatchSize = 8, MaxQueueDelay = Hour };
+        options.PreferredBatchSizes.Add(3);
+        await using var batcher = new DynamicBatcher(model, options, time);
+
+        await Task.WhenAll(Enumerable.Range(0, 3).Select(i => batcher.InferAsync(Models.MlpRequest(i)).AsTask()));
+        var invalid = () => batcher.InferAsync(Models.MlpRequest(0, count: 9));
+        invalid.Should().Throw<InvalidInferenceInputException>();
+
+        bool Ours(CollectedMeasurement<int> m) => Equals(m.Tags["mlops.model.name"], name);
+        batchSizes.GetMeasurementSnapshot().Where(Ours).Select(m => m.Value).Should().Equal(3);
+        queueTimes.GetMeasurementSnapshot().Where(m => Equals(m.Tags["mlops.model.name"], name)).Should().HaveCount(3);
+        rejections.GetMeasurementSnapshot().Where(m => Equals(m.Tags["mlops.model.name"], name))
+            .Should().ContainSingle().Which.Tags["error.type"].Should().Be("invalid");
     }
 
     [Fact]
