@@ -38,7 +38,8 @@ internal static class DatasetTree
                     }
 
                     var entryRelative = relative.Length == 0 ? entry.Name : relative + "/" + entry.Name;
-                    if (entry.LinkTarget is not null)
+                    // Attributes come with the enumeration; LinkTarget costs a readlink, so ask only links.
+                    if ((entry.Attributes & FileAttributes.ReparsePoint) != 0 && entry.LinkTarget is not null)
                     {
                         AddLink(entry, entryRelative, root, rootPrefix, skipLinksOutsideRoot, files);
                     }
@@ -65,7 +66,17 @@ internal static class DatasetTree
     private static void AddLink(FileSystemInfo link, string relative, string root, string rootPrefix, bool skipOutside, List<DatasetFile> files)
     {
         // The final target of the chain; it is returned (not null) for a dangling link, so test that it exists.
-        var targetPath = link.ResolveLinkTarget(returnFinalTarget: true) is { } target ? Path.GetFullPath(target.FullName) : null;
+        // A chain that loops (a -> b -> a) cannot be resolved and counts as a link to nowhere.
+        string? targetPath;
+        try
+        {
+            targetPath = link.ResolveLinkTarget(returnFinalTarget: true) is { } target ? Path.GetFullPath(target.FullName) : null;
+        }
+        catch (IOException)
+        {
+            targetPath = null;
+        }
+
         var isFolder = targetPath is not null && Directory.Exists(targetPath);
         var inside = targetPath is not null && (isFolder || File.Exists(targetPath))
             && (targetPath.StartsWith(rootPrefix, PathComparison) || string.Equals(targetPath, root, PathComparison));

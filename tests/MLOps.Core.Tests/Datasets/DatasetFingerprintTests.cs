@@ -285,6 +285,8 @@ public sealed class DatasetFingerprintTests : IDisposable
         _temp.WriteFile("ds/data.csv", "x");
         File.CreateSymbolicLink(_temp.Combine("ds", "escape.txt"), outside);
         File.CreateSymbolicLink(_temp.Combine("ds", "dangling.txt"), "missing.txt");
+        File.CreateSymbolicLink(_temp.Combine("ds", "loop-a"), "loop-b");
+        File.CreateSymbolicLink(_temp.Combine("ds", "loop-b"), "loop-a");
         var root = _temp.Combine("ds");
 
         var dataset = await DatasetFingerprint.ComputeAsync(root, new DatasetFingerprintOptions { SkipLinksOutsideRoot = true }, TestContext.Current.CancellationToken);
