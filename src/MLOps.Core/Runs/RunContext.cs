@@ -19,7 +19,7 @@ public sealed record RunContext
     /// <summary>Gets the Git state of the working directory, or <see langword="null"/> when it is not inside a Git working tree.</summary>
     public GitState? Git { get; init; }
 
-    /// <summary>Gets the host name (<see cref="Environment.MachineName"/>).</summary>
+    /// <summary>Gets the host name (<see cref="Environment.MachineName"/>: on Linux and macOS, up to its first dot).</summary>
     public required string HostName { get; init; }
 
     /// <summary>
