@@ -33,7 +33,6 @@ public sealed class DynamicBatcher : IAsyncDisposable
     private readonly int[] _preferred;
     private readonly int _maxPreferred;
     private readonly long _delayTicks;
-    private readonly TimeSpan _delay;
     private readonly int _maxQueueSize;
     private readonly TimeSpan? _defaultTimeout;
     private readonly int _defaultPriority;
@@ -77,7 +76,6 @@ public sealed class DynamicBatcher : IAsyncDisposable
         }
 
         _maxPreferred = _preferred[^1];
-        _delay = options.MaxQueueDelay;
         _delayTicks = (long)(options.MaxQueueDelay.TotalSeconds * _timeProvider.TimestampFrequency);
         _maxQueueSize = options.MaxQueueSize;
         _defaultTimeout = options.DefaultQueueTimeout;
@@ -329,7 +327,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
     Decide:
         // Triton's order: a preferred size goes at once unless the delay has expired; then a full or forced batch;
         // then, with no delay or an expired one, whatever is pending; otherwise wait for the delay.
-        var delayExceeded = _delayTicks != 0 && _timeProvider.GetTimestamp() - oldest >= _delayTicks;
+        var age = _timeProvider.GetTimestamp() - oldest;
+        var delayExceeded = _delayTicks != 0 && age >= _delayTicks;
         if (bestCount > 0 && !delayExceeded)
         {
             batch.RemoveRange(bestCount, batch.Count - bestCount);
@@ -337,7 +336,8 @@ public sealed class DynamicBatcher : IAsyncDisposable
         else if (!(sendNow || rows >= _maxPreferred || delayExceeded || _delayTicks == 0))
         {
             batch.Clear();
-            return _delay - _timeProvider.GetElapsedTime(oldest);
+            // From the same reading as the decision: a second reading could already be past the delay (negative).
+            return TimeSpan.FromSeconds((double)(_delayTicks - age) / _timeProvider.TimestampFrequency);
         }
 
         foreach (var p in batch)

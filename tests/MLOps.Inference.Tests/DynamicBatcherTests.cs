@@ -1,4 +1,4 @@
-using Microsoft.Extensions.Diagnostics.Metrics.Testing;
+using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Time.Testing;
 
 namespace MLOps.Inference.Tests;
@@ -81,6 +81,22 @@ public sealed class DynamicBatcherTests : IDisposable
         {
             Models.AssertMlpRows(results[i], i);
         }
+    }
+
+    [Fact]
+    public async Task InferAsync_ClockMovesBetweenReadings_WorkerWaitsForTheRestAndSurvives()
+    {
+        // Every clock reading advances 6 ms, so two readings in one decision disagree about the 10 ms delay:
+        // the wait must come from the reading the decision used (a second reading would make it negative).
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero)) { AutoAdvanceAmount = TimeSpan.FromMilliseconds(6) };
+        await using var batcher = new DynamicBatcher(_mlp, new DynamicBatcherOptions { MaxBatchSize = 8, MaxQueueDelay = TimeSpan.FromMilliseconds(10) }, time);
+        var parked = new ParkWatcher(batcher);
+
+        var request = batcher.InferAsync(Models.MlpRequest(4)).AsTask();
+        await parked.ParkedOnTimerAsync(1);
+        time.Advance(Hour);
+
+        Models.AssertMlpRows(await request.WaitAsync(TimeSpan.FromSeconds(30)), 4);
     }
 
     [Fact]
@@ -275,9 +291,34 @@ public sealed class DynamicBatcherTests : IDisposable
     {
         var name = "metrics-" + Guid.NewGuid().ToString("N");
         using var model = Models.LoadMlp(new OnnxModelOptions { ExecutionProvider = ExecutionProvider.Cpu, Name = name });
-        using var batchSizes = new MetricCollector<int>(null, "MLOps.Inference", "mlops.inference.batch.size");
-        using var queueTimes = new MetricCollector<double>(null, "MLOps.Inference", "mlops.inference.queue.duration");
-        using var rejections = new MetricCollector<long>(null, "MLOps.Inference", "mlops.inference.requests.rejected");
+        var measurements = new System.Collections.Concurrent.ConcurrentQueue<(string Instrument, double Value, string? Error)>();
+        using var listener = new MeterListener();
+        listener.InstrumentPublished = (instrument, l) =>
+        {
+            if (instrument.Meter.Name == "MLOps.Inference")
+            {
+                l.EnableMeasurementEvents(instrument);
+            }
+        };
+        void Record(Instrument instrument, double value, ReadOnlySpan<KeyValuePair<string, object?>> tags)
+        {
+            string? model = null, error = null;
+            foreach (var (key, tagValue) in tags)
+            {
+                model = key == "mlops.model.name" ? tagValue as string : model;
+                error = key == "error.type" ? tagValue as string : error;
+            }
+
+            if (model == name)
+            {
+                measurements.Enqueue((instrument.Name, value, error));
+            }
+        }
+
+        listener.SetMeasurementEventCallback<int>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<long>((i, v, t, _) => Record(i, v, t));
+        listener.SetMeasurementEventCallback<double>((i, v, t, _) => Record(i, v, t));
+        listener.Start();
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
         var options = new DynamicBatcherOptions { MaxBatchSize = 8, MaxQueueDelay = Hour };
         options.PreferredBatchSizes.Add(3);
@@ -287,11 +328,9 @@ public sealed class DynamicBatcherTests : IDisposable
         var invalid = () => batcher.InferAsync(Models.MlpRequest(0, count: 9));
         invalid.Should().Throw<InvalidInferenceInputException>();
 
-        bool Ours(CollectedMeasurement<int> m) => Equals(m.Tags["mlops.model.name"], name);
-        batchSizes.GetMeasurementSnapshot().Where(Ours).Select(m => m.Value).Should().Equal(3);
-        queueTimes.GetMeasurementSnapshot().Where(m => Equals(m.Tags["mlops.model.name"], name)).Should().HaveCount(3);
-        rejections.GetMeasurementSnapshot().Where(m => Equals(m.Tags["mlops.model.name"], name))
-            .Should().ContainSingle().Which.Tags["error.type"].Should().Be("invalid");
+        measurements.Where(m => m.Instrument == "mlops.inference.batch.size").Select(m => m.Value).Should().Equal(3);
+        measurements.Where(m => m.Instrument == "mlops.inference.queue.duration").Should().HaveCount(3);
+        measurements.Where(m => m.Instrument == "mlops.inference.requests.rejected").Should().ContainSingle().Which.Error.Should().Be("invalid");
     }
 
     [Fact]
