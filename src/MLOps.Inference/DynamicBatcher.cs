@@ -369,13 +369,10 @@ public sealed class DynamicBatcher : IAsyncDisposable
         Interlocked.Increment(ref _executions);
         Interlocked.Add(ref _rows, rows);
         _metrics.Batch(rows);
+        var completion = new Completion(this, [.. batch], results, new Exception?[count], queueTimes);
         try
         {
             _model.RunBatch(requests, rows, runOptions, results, queueTimes);
-            for (var i = 0; i < count; i++)
-            {
-                Complete(batch[i], results[i], null, queueTimes[i]);
-            }
         }
         catch (Exception batchError) when (count > 1)
         {
@@ -386,33 +383,46 @@ public sealed class DynamicBatcher : IAsyncDisposable
                 try
                 {
                     _model.RunBatch(requests.AsSpan(i, 1), batch[i].Rows, runOptions, results.AsSpan(i, 1), queueTimes.AsSpan(i, 1));
-                    Complete(batch[i], results[i], null, queueTimes[i]);
                 }
                 catch (Exception ex)
                 {
-                    Complete(batch[i], null, new InferenceFailedException(_model.Name, ex), queueTimes[i]);
+                    completion.Errors[i] = new InferenceFailedException(_model.Name, ex);
                 }
             }
         }
         catch (Exception ex)
         {
-            Complete(batch[0], null, new InferenceFailedException(_model.Name, ex), queueTimes[0]);
+            completion.Errors[0] = new InferenceFailedException(_model.Name, ex);
         }
+
+        // Callers' continuations run on one thread-pool item per batch, never on this worker: the worker goes
+        // straight back to forming the next batch, and the callers' next requests arrive together.
+        ThreadPool.UnsafeQueueUserWorkItem(completion, preferLocal: false);
     }
 
-    private void Complete(Pending pending, InferenceResult? result, Exception? error, TimeSpan queueTime)
+    /// <summary>Completes one batch's requests, running their continuations inline on a thread-pool thread.</summary>
+    private sealed class Completion(DynamicBatcher owner, Pending[] pending, InferenceResult[] results, Exception?[] errors, TimeSpan[] queueTimes) : IThreadPoolWorkItem
     {
-        pending.CancelRegistration.Dispose();
-        if (error is null)
-        {
-            pending.TrySetResult(result!);
-        }
-        else
-        {
-            pending.TrySetException(error);
-        }
+        public Exception?[] Errors { get; } = errors;
 
-        _metrics.Request(queueTime, _timeProvider.GetElapsedTime(pending.EnqueuedAt), error is null);
+        public void Execute()
+        {
+            for (var i = 0; i < pending.Length; i++)
+            {
+                var p = pending[i];
+                p.CancelRegistration.Dispose();
+                var error = Errors[i];
+                owner._metrics.Request(queueTimes[i], owner._timeProvider.GetElapsedTime(p.EnqueuedAt), error is null);
+                if (error is null)
+                {
+                    p.TrySetResult(results[i]);
+                }
+                else
+                {
+                    p.TrySetException(error);
+                }
+            }
+        }
     }
 
     private static bool SameShape(InferenceRequest a, InferenceRequest b)
@@ -456,8 +466,10 @@ public sealed class DynamicBatcher : IAsyncDisposable
     {
         private readonly DynamicBatcher _owner;
 
+        // Continuations run synchronously where the request completes: on the batch's completion work item,
+        // never on a worker (see Completion).
         public Pending(DynamicBatcher owner, InferenceRequest request, int rows, int level, long enqueuedAt)
-            : base(TaskCreationOptions.RunContinuationsAsynchronously)
+            : base(TaskCreationOptions.None)
         {
             _owner = owner;
             Request = request;
