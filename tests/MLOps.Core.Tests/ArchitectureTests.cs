@@ -16,7 +16,8 @@ public sealed class ArchitectureTests
         ["MLOps.Drift"] = (["MLOps.Core"], ["MathNet.Numerics", "Apache.Arrow"]),
         ["MLOps.Features"] = (["MLOps.Core"], ["Parquet.Net", "Apache.Arrow", "Microsoft.Data.Sqlite", "Microsoft.Extensions.Http.Resilience"]),
         ["MLOps.Features.Redis"] = (["MLOps.Features"], ["StackExchange.Redis"]),
-        ["MLOps.Inference"] = (["MLOps.Core", "MLOps.Registry"], ["Microsoft.ML.OnnxRuntime.Managed"]),
+        // Health-check abstractions: issue 7 asks for an IHealthCheck that turns ready after warm-up.
+        ["MLOps.Inference"] = (["MLOps.Core", "MLOps.Registry"], ["Microsoft.ML.OnnxRuntime.Managed", "Microsoft.Extensions.Diagnostics.HealthChecks.Abstractions"]),
         ["MLOps.Inference.Gpu"] = (["MLOps.Inference"], ["Microsoft.ML.OnnxRuntime.Gpu.Linux"]),
         ["MLOps.Inference.OpenInference"] = (["MLOps.Inference"], ["Microsoft.Extensions.Http.Resilience"]),
     };

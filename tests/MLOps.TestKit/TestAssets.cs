@@ -15,4 +15,10 @@ public static class TestAssets
 
         return path;
     }
+
+    /// <summary>Reads a numeric CSV asset (header line skipped) as rows of doubles, at full precision.</summary>
+    public static double[][] ReadCsv(string name) =>
+        System.IO.File.ReadLines(File(name)).Skip(1)
+            .Select(line => line.Split(',').Select(v => double.Parse(v, System.Globalization.CultureInfo.InvariantCulture)).ToArray())
+            .ToArray();
 }
