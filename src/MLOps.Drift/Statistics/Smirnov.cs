@@ -172,7 +172,7 @@ internal static class Smirnov
         // n·x in double-double so that n·q_v = (n − v) − n·x keeps its low bits.
         DoubleDouble nxD = DoubleDouble.MulDD(n, x);
         double nxHi = nxD.Hi, nxLo = nxD.Lo;
-        double stirN = StirlingError(n);
+        double stirN = LoaderTerms.StirlingError(n);
         double invN = 1.0 / n;
 
         double Term(int v)
@@ -190,7 +190,7 @@ internal static class Smirnov
             }
 
             int nv = n - v;
-            double lc = stirN - StirlingError(v) - StirlingError(nv) - Bd0(v, np) - Bd0(nv, nq);
+            double lc = stirN - LoaderTerms.StirlingError(v) - LoaderTerms.StirlingError(nv) - LoaderTerms.Bd0(v, np) - LoaderTerms.Bd0(nv, nq);
             double lf = Ln2Pi + Math.Log(v) + NumericHelpers.Log1P(-v * invN);
             double p = np * invN;
             return x / p * Math.Exp(lc - (0.5 * lf));
@@ -228,73 +228,6 @@ internal static class Smirnov
         }
 
         return sum + compensation;
-    }
-
-    /// <summary>Loader's <c>stirlerr(n)</c> = ln n! − (n + ½) ln n + n − ln √(2π) for integer n ≥ 1.</summary>
-    private static double StirlingError(int n)
-    {
-        const double S0 = 0.083333333333333333333;
-        const double S1 = 0.00277777777777777777778;
-        const double S2 = 0.00079365079365079365079365;
-        const double S3 = 0.000595238095238095238095238;
-        const double S4 = 0.0008417508417508417508417508;
-        if (n <= 15)
-        {
-            return SmallStirlingErrors[n];
-        }
-
-        double nn = (double)n * n;
-        if (n > 500)
-        {
-            return (S0 - (S1 / nn)) / n;
-        }
-
-        if (n > 80)
-        {
-            return (S0 - ((S1 - (S2 / nn)) / nn)) / n;
-        }
-
-        if (n > 35)
-        {
-            return (S0 - ((S1 - ((S2 - (S3 / nn)) / nn)) / nn)) / n;
-        }
-
-        return (S0 - ((S1 - ((S2 - ((S3 - (S4 / nn)) / nn)) / nn)) / nn)) / n;
-    }
-
-    // ln n! - (n + 1/2) ln n + n - ln sqrt(2 pi), n = 0..15, from 60-digit decimals.
-    private static readonly double[] SmallStirlingErrors =
-    [
-        0.0,
-        0.08106146679532726, 0.0413406959554093, 0.02767792568499834, 0.020790672103765093,
-        0.016644691189821193, 0.013876128823070748, 0.01189670994589177, 0.010411265261972096,
-        0.009255462182712733, 0.00833056343336287, 0.007573675487951841, 0.00694284010720953,
-        0.006408994188004207, 0.0059513701127588475, 0.005554733551962801,
-    ];
-
-    /// <summary>Loader's <c>bd0(x, np)</c> = x ln(x/np) + np − x, by series when x ≈ np.</summary>
-    private static double Bd0(double x, double np)
-    {
-        if (Math.Abs(x - np) < 0.1 * (x + np))
-        {
-            double v = (x - np) / (x + np);
-            double s = (x - np) * v;
-            double ej = 2 * x * v;
-            v *= v;
-            for (int j = 1; j < 1000; j++)
-            {
-                ej *= v;
-                double s1 = s + (ej / ((j << 1) + 1));
-                if (s1 == s)
-                {
-                    return s1;
-                }
-
-                s = s1;
-            }
-        }
-
-        return (x * Math.Log(x / np)) + np - x;
     }
 
     private static double ModNX(int n, double x, out int nxFloor, out double nx)
