@@ -67,6 +67,15 @@ public sealed class InferenceResult
 {
     private readonly KeyValuePair<string, InferenceTensor>[] _outputs;
 
+    /// <summary>Creates a result from outputs computed elsewhere, e.g. by a rule-based fallback.</summary>
+    /// <param name="outputs">The outputs by name.</param>
+    /// <param name="modelName">Who answered.</param>
+    /// <param name="modelVersion">Which version of it.</param>
+    public InferenceResult(IEnumerable<KeyValuePair<string, InferenceTensor>> outputs, string modelName, string modelVersion)
+        : this([.. outputs ?? throw new ArgumentNullException(nameof(outputs))], modelName, modelVersion, 0, TimeSpan.Zero)
+    {
+    }
+
     internal InferenceResult(KeyValuePair<string, InferenceTensor>[] outputs, string modelName, string modelVersion, int batchRows, TimeSpan queueTime)
     {
         _outputs = outputs;
