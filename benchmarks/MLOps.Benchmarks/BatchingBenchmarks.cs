@@ -13,14 +13,50 @@ namespace MLOps.Benchmarks;
 /// </summary>
 [MemoryDiagnoser]
 [SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 10)]
-public class BatchingBenchmarks
+public class BatchingBenchmarks : BatchingBenchmarksBase
+{
+    /// <inheritdoc />
+    protected override string ModelPath => Path.Combine(AppContext.BaseDirectory, "assets", "mlp.onnx");
+}
+
+/// <summary>
+/// The same comparison on a compute-heavy MLP (512→2048→2048→2, 21 MB of weights: more than the caches hold), where
+/// batching turns 64 matrix-vector products into one matrix-matrix product. The model is generated on first use by
+/// <c>/usr/bin/python3 tests/assets/generators/make_models.py --heavy</c> (Debian's python3-onnx and python3-numpy).
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Monitoring, launchCount: 1, warmupCount: 2, iterationCount: 8)]
+public class HeavyBatchingBenchmarks : BatchingBenchmarksBase
+{
+    /// <inheritdoc />
+    protected override string ModelPath => HeavyModel.Path;
+}
+
+/// <summary>
+/// The same comparison on an Identity model over one float: what is left is the cost of everything around the
+/// model — for the batcher, its own CPU cost per request.
+/// </summary>
+[MemoryDiagnoser]
+[SimpleJob(RunStrategy.Throughput, launchCount: 1, warmupCount: 3, iterationCount: 10)]
+public class NoOpBatchingBenchmarks : BatchingBenchmarksBase
+{
+    /// <inheritdoc />
+    protected override string ModelPath => Path.Combine(AppContext.BaseDirectory, "assets", "noop.onnx");
+}
+
+/// <summary>The benchmarks shared by the model sizes; each derived class names its model.</summary>
+public abstract class BatchingBenchmarksBase
 {
     private const int Callers = 64;
     private const int RequestsPerCaller = 64;
-    private const int Rows = Callers * RequestsPerCaller;
+    private const int Rows = Callers * RequestsPerCaller; // the OperationsPerInvoke of every benchmark below
+
+    /// <summary>Gets the model file.</summary>
+    protected abstract string ModelPath { get; }
 
     private OnnxModel _model = null!;
     private DynamicBatcher _batcher = null!;
+    private DynamicBatcher _delayedBatcher = null!;
     private InferenceRequest[] _single = null!;
     private InferenceRequest _batch64 = null!;
     private InferenceSession _session = null!;
@@ -30,30 +66,32 @@ public class BatchingBenchmarks
     [GlobalSetup]
     public void Setup()
     {
-        _model = OnnxModel.Load(Path.Combine(AppContext.BaseDirectory, "assets", "mlp.onnx"), new OnnxModelOptions { ExecutionProvider = ExecutionProvider.Cpu });
+        _model = OnnxModel.Load(ModelPath, new OnnxModelOptions { ExecutionProvider = ExecutionProvider.Cpu });
         _batcher = new DynamicBatcher(_model, new DynamicBatcherOptions { MaxBatchSize = 64 });
+        _delayedBatcher = new DynamicBatcher(_model, new DynamicBatcherOptions { MaxBatchSize = 64, MaxQueueDelay = TimeSpan.FromMilliseconds(2) });
+        var width = (int)_model.Inputs[0].Dimensions[1];
         var random = new Random(1);
         _single = new InferenceRequest[Callers];
         for (var i = 0; i < Callers; i++)
         {
-            var row = new float[32];
-            for (var c = 0; c < 32; c++)
+            var row = new float[width];
+            for (var c = 0; c < width; c++)
             {
                 row[c] = (float)random.NextDouble();
             }
 
-            _single[i] = new InferenceRequest("input", InferenceTensor.Create<float>(row, 1, 32));
+            _single[i] = new InferenceRequest("input", InferenceTensor.Create<float>(row, 1, width));
         }
 
-        var rows = new float[64 * 32];
+        var rows = new float[64 * width];
         for (var i = 0; i < rows.Length; i++)
         {
             rows[i] = (float)random.NextDouble();
         }
 
-        _batch64 = new InferenceRequest("input", InferenceTensor.Create<float>(rows, 64, 32));
-        _session = new InferenceSession(Path.Combine(AppContext.BaseDirectory, "assets", "mlp.onnx"));
-        _raw64 = OrtValue.CreateTensorValueFromMemory(rows, [64, 32]);
+        _batch64 = new InferenceRequest("input", InferenceTensor.Create<float>(rows, 64, width));
+        _session = new InferenceSession(ModelPath);
+        _raw64 = OrtValue.CreateTensorValueFromMemory(rows, [64, width]);
         _runOptions = new RunOptions();
     }
 
@@ -61,6 +99,7 @@ public class BatchingBenchmarks
     public async Task Cleanup()
     {
         await _batcher.DisposeAsync();
+        await _delayedBatcher.DisposeAsync();
         _model.Dispose();
         _raw64.Dispose();
         _runOptions.Dispose();
@@ -77,12 +116,17 @@ public class BatchingBenchmarks
     });
 
     [Benchmark(Description = "dynamic batcher, 64 callers", OperationsPerInvoke = Rows)]
-    public Task Batcher()
+    public Task Batcher() => RunCallers(_batcher);
+
+    [Benchmark(Description = "dynamic batcher, 64 callers, 2 ms max queue delay", OperationsPerInvoke = Rows)]
+    public Task DelayedBatcher() => RunCallers(_delayedBatcher);
+
+    private Task RunCallers(DynamicBatcher batcher)
     {
         var callers = new Task[Callers];
         for (var i = 0; i < Callers; i++)
         {
-            callers[i] = CallerAsync(_single[i]);
+            callers[i] = CallerAsync(batcher, _single[i]);
         }
 
         return Task.WhenAll(callers);
@@ -92,7 +136,7 @@ public class BatchingBenchmarks
     public void RawOrt64()
     {
         string[] inputs = ["input"];
-        string[] outputs = ["probabilities"];
+        string[] outputs = [_model.Outputs[0].Name];
         OrtValue[] values = [_raw64];
         for (var i = 0; i < Rows / 64; i++)
         {
@@ -109,11 +153,11 @@ public class BatchingBenchmarks
         }
     }
 
-    private async Task CallerAsync(InferenceRequest request)
+    private static async Task CallerAsync(DynamicBatcher batcher, InferenceRequest request)
     {
         for (var r = 0; r < RequestsPerCaller; r++)
         {
-            await _batcher.InferAsync(request);
+            await batcher.InferAsync(request);
         }
     }
 }
