@@ -2,7 +2,7 @@
 # CUDA end-to-end check for MLOps.Inference (ONNX Runtime 1.31 CUDA build: needs CUDA 13.x and cuDNN 9 on the host).
 #
 #   benchmarks/gpu/check.sh              build (needs the .NET 10 SDK and NuGet) and run here
-#   benchmarks/gpu/check.sh pack DIR     publish self-contained for linux-x64, compress, split into 60 MB parts in DIR
+#   benchmarks/gpu/check.sh pack DIR     publish self-contained for linux-x64, compress, split into 55 MB parts in DIR (each fits a 64 MiB carry beside the tree)
 #   benchmarks/gpu/check.sh run DIR      reassemble the parts in DIR and run (no SDK or network needed)
 #
 # It loads the test MLP (and, when /usr/bin/python3 has onnx + numpy, the 512→2048→2048→2 MLP) on the CUDA
@@ -39,7 +39,7 @@ case "$mode" in
     mkdir -p "$dir"
     out=$(mktemp -d)
     publish "$out"
-    tar -C "$out" -czf - . | split -b 60m - "$dir/gpucheck.tar.gz.part-"
+    tar -C "$out" -czf - . | split -b 55m - "$dir/gpucheck.tar.gz.part-"
     ls -la "$dir"
     ;;
   run)

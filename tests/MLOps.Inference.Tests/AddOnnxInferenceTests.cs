@@ -28,6 +28,37 @@ public sealed class AddOnnxInferenceTests
     }
 
     [Fact]
+    public async Task AddModelHost_Resolved_DeploysAndServesUnderItsName()
+    {
+        var services = new ServiceCollection();
+        services.AddMLOps().AddModelHost("fraud", o =>
+        {
+            o.Model.ExecutionProvider = ExecutionProvider.Cpu;
+            o.RequestTimeout = TimeSpan.FromSeconds(5);
+        });
+        await using var provider = services.BuildServiceProvider();
+        var host = provider.GetRequiredKeyedService<MLOps.Inference.Hosting.ModelHost>("fraud");
+
+        await host.DeployAsync(MLOps.Inference.Hosting.ModelSource.FromFile(TestAssets.File("mlp.onnx"), "1"));
+        var answer = await host.InferAsync(Models.MlpRequest(9));
+
+        answer.Result!.ModelName.Should().Be("fraud");
+        Models.AssertMlpRows(answer.Result, 9);
+    }
+
+    [Fact]
+    public async Task AddModelHost_BadOptions_FailValidation()
+    {
+        var services = new ServiceCollection();
+        services.AddMLOps().AddModelHost("bad", o => o.MaxShadowInFlight = 0);
+        await using var provider = services.BuildServiceProvider();
+
+        var act = () => provider.GetRequiredService<IOptionsMonitor<MLOps.Inference.Hosting.ModelHostOptions>>().Get("bad");
+
+        act.Should().Throw<OptionsValidationException>().WithMessage("*MaxShadowInFlight is 0*");
+    }
+
+    [Fact]
     public void AddOnnxInference_CalledTwice_RegistersOneModel()
     {
         var services = new ServiceCollection();

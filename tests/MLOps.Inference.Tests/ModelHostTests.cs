@@ -55,6 +55,7 @@ public sealed class ModelHostTests
         await using var host = new ModelHost("fraud", Options());
         await host.DeployAsync(V1);
         using var stop = new CancellationTokenSource();
+        using var answered = new SemaphoreSlim(0);
         var answers = new long[3];
 
         var callers = Enumerable.Range(0, 32).Select(caller => Task.Run(async () =>
@@ -66,12 +67,19 @@ public sealed class ModelHostTests
                 answer.ServedBy.Should().Be(ServedBy.Active, answer.Detail);
                 AssertFromVersion(answer.Result!, row);
                 Interlocked.Increment(ref answers[int.Parse(answer.Version!)]);
+                answered.Release();
                 row += 32;
             }
         })).ToArray();
 
         for (var swap = 0; swap < 20; swap++)
         {
+            // Let 32 answers through on the current version, so every swap happens under load.
+            for (var i = 0; i < 32; i++)
+            {
+                (await answered.WaitAsync(TimeSpan.FromSeconds(30))).Should().BeTrue();
+            }
+
             await host.DeployAsync(swap % 2 == 0 ? V2 : V1);
             host.ActiveVersion.Should().Be(swap % 2 == 0 ? "2" : "1");
         }

@@ -3,6 +3,7 @@ using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Logging;
 using Microsoft.Extensions.Options;
 using MLOps.Inference;
+using MLOps.Inference.Hosting;
 
 namespace Microsoft.Extensions.DependencyInjection;
 
@@ -56,6 +57,60 @@ public static class OnnxInferenceBuilderExtensions
                 sp.GetService<IMeterFactory>());
         });
         return builder;
+    }
+
+    /// <summary>
+    /// Registers a keyed <see cref="ModelHost"/> (key = <paramref name="name"/>): a named model served across versions
+    /// with hot-swap, rollback, a fallback chain, canary and shadow traffic. The host starts empty; deploy the first
+    /// version with <see cref="ModelHost.DeployAsync"/> (or <see cref="ModelHost.FollowAsync"/> a registry alias).
+    /// </summary>
+    /// <param name="builder">The MLOps builder.</param>
+    /// <param name="name">The model's service key and name.</param>
+    /// <param name="configure">Configures the host; optional.</param>
+    /// <returns>The same builder.</returns>
+    public static IMLOpsBuilder AddModelHost(this IMLOpsBuilder builder, string name, Action<ModelHostOptions>? configure = null)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+
+        var options = builder.Services.AddOptions<ModelHostOptions>(name).ValidateOnStart();
+        if (configure is not null)
+        {
+            options.Configure(configure);
+        }
+
+        builder.Services.TryAddEnumerable(ServiceDescriptor.Singleton<IValidateOptions<ModelHostOptions>, ModelHostOptionsValidator>());
+        builder.Services.TryAddKeyedSingleton(name, static (sp, key) => new ModelHost(
+            (string)key!,
+            sp.GetRequiredService<IOptionsMonitor<ModelHostOptions>>().Get((string)key!),
+            sp.GetService<TimeProvider>(),
+            sp.GetService<IMeterFactory>(),
+            sp.GetService<ILoggerFactory>()?.CreateLogger("MLOps.Inference")));
+        return builder;
+    }
+
+    private sealed class ModelHostOptionsValidator : IValidateOptions<ModelHostOptions>
+    {
+        public ValidateOptionsResult Validate(string? name, ModelHostOptions options)
+        {
+            var problems = new List<string>(options.Batching.Validate());
+            if (options.RequestTimeout is { } timeout && timeout <= TimeSpan.Zero)
+            {
+                problems.Add($"Model host '{name}': RequestTimeout is {timeout}; give a positive time, or null for none.");
+            }
+
+            if (options.ShadowTolerance < 0 || double.IsNaN(options.ShadowTolerance))
+            {
+                problems.Add($"Model host '{name}': ShadowTolerance is {options.ShadowTolerance}; use 0 or more.");
+            }
+
+            if (options.MaxShadowInFlight < 1)
+            {
+                problems.Add($"Model host '{name}': MaxShadowInFlight is {options.MaxShadowInFlight}; use at least 1 (mirroring is bounded).");
+            }
+
+            return problems.Count == 0 ? ValidateOptionsResult.Success : ValidateOptionsResult.Fail(problems);
+        }
     }
 
     private sealed class OnnxInferenceOptionsValidator : IValidateOptions<OnnxInferenceOptions>
