@@ -136,6 +136,35 @@ public sealed class DynamicBatcherTests : IDisposable
     }
 
     [Fact]
+    public async Task InferAsync_DifferentInnerShapes_AreGroupedIntoSeparateBatches()
+    {
+        using var model = OnnxModel.Load(MLOps.TestKit.TestAssets.File("seq_mean.onnx"), new OnnxModelOptions { ExecutionProvider = ExecutionProvider.Cpu });
+        var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));
+        var options = new DynamicBatcherOptions { MaxBatchSize = 8, MaxQueueDelay = Hour };
+        options.PreferredBatchSizes.Add(2);
+        await using var batcher = new DynamicBatcher(model, options, time);
+        // Requests alternate between sequence lengths 3 and 5; each pair of equal length fills a preferred batch.
+        var inputs = new[] { 3, 5, 3, 5 }.Select((seq, i) => Enumerable.Range(0, seq * 4).Select(k => (float)((i * 100) + k)).ToArray()).ToArray();
+
+        var tasks = inputs.Select(data => batcher.InferAsync(
+            new InferenceRequest("input", InferenceTensor.Create<float>(data, 1, data.Length / 4, 4))).AsTask()).ToArray();
+        var results = await Task.WhenAll(tasks).WaitAsync(TimeSpan.FromSeconds(30));
+
+        batcher.Statistics.Executions.Should().Be(2);
+        for (var i = 0; i < inputs.Length; i++)
+        {
+            results[i].BatchRows.Should().Be(2);
+            var seq = inputs[i].Length / 4;
+            var mean = results[i].Get<float>("mean");
+            for (var f = 0; f < 4; f++)
+            {
+                var expected = Enumerable.Range(0, seq).Average(t => (double)inputs[i][(t * 4) + f]);
+                ((double)mean[f]).Should().BeApproximately(expected, 1e-4);
+            }
+        }
+    }
+
+    [Fact]
     public async Task InferAsync_QueueTimeout_RemovesRequestWithTypedError()
     {
         var time = new FakeTimeProvider(new DateTimeOffset(2026, 11, 26, 12, 0, 0, TimeSpan.Zero));

@@ -9,6 +9,8 @@
 - mlp_throws.onnx: loads like the MLP (same input and output names) but every run fails inside ONNX Runtime: a
   Reshape to a fixed [1,7] shape cannot hold 32 elements per row.
 - noop.onnx: Identity on float[batch,1], to measure what the batcher itself costs per request.
+- seq_mean.onnx: ReduceMean over axis 1 of float[batch,seq,4] -> float[batch,4]: a symbolic inner dimension, so
+  requests of different sequence lengths cannot share a batch.
 
 Deterministic bytes: fixed seeds, no timestamps.
 """
@@ -56,9 +58,18 @@ def build_noop(out_dir):
     return mm._save(model, os.path.join(out_dir, "noop.onnx"))
 
 
+def build_seq_mean(out_dir):
+    x = helper.make_tensor_value_info("input", TensorProto.FLOAT, ["batch", "seq", 4])
+    y = helper.make_tensor_value_info("mean", TensorProto.FLOAT, ["batch", 4])
+    node = helper.make_node("ReduceMean", ["input"], ["mean"], axes=[1], keepdims=0)
+    graph = helper.make_graph([node], "seq_mean", [x], [y])
+    model = mm._finish(graph, "seq_mean", 1, "Mean over a variable sequence dimension: float[batch,seq,4] -> float[batch,4].")
+    return mm._save(model, os.path.join(out_dir, "seq_mean.onnx"))
+
+
 def main():
     out_dir = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
-    for build in (build_mlp_v2, build_mlp_throws, build_noop):
+    for build in (build_mlp_v2, build_mlp_throws, build_noop, build_seq_mean):
         print(build.__name__, build(out_dir), "bytes")
 
 
