@@ -63,6 +63,74 @@ internal sealed class CategoryTable
         return new CategoryTable([.. rc], [.. cc], x.Length, y.Length, [.. keys], null);
     }
 
+    /// <summary>Merges two sorted, distinct numeric value lists with their counts into one table.</summary>
+    public static CategoryTable FromWeighted(ReadOnlySpan<double> x, ReadOnlySpan<long> xCounts, ReadOnlySpan<double> y, ReadOnlySpan<long> yCounts)
+    {
+        int capacity = x.Length + y.Length;
+        double[] keys = new double[capacity];
+        long[] rc = new long[capacity];
+        long[] cc = new long[capacity];
+        long rt = 0, ct = 0;
+        int i = 0, j = 0, k = 0;
+        while (i < x.Length || j < y.Length)
+        {
+            double key = (j >= y.Length || (i < x.Length && x[i] <= y[j])) ? x[i] : y[j];
+            long a = 0, b = 0;
+            if (i < x.Length && x[i] == key)
+            {
+                a = xCounts[i++];
+            }
+
+            if (j < y.Length && y[j] == key)
+            {
+                b = yCounts[j++];
+            }
+
+            keys[k] = key + 0.0;
+            rc[k] = a;
+            cc[k] = b;
+            rt += a;
+            ct += b;
+            k++;
+        }
+
+        return new CategoryTable(rc[..k], cc[..k], rt, ct, keys[..k], null);
+    }
+
+    /// <summary>Merges two ordinally sorted, distinct category lists with their counts into one table.</summary>
+    public static CategoryTable FromWeighted(ReadOnlySpan<string> x, ReadOnlySpan<long> xCounts, ReadOnlySpan<string> y, ReadOnlySpan<long> yCounts)
+    {
+        int capacity = x.Length + y.Length;
+        string[] keys = new string[capacity];
+        long[] rc = new long[capacity];
+        long[] cc = new long[capacity];
+        long rt = 0, ct = 0;
+        int i = 0, j = 0, k = 0;
+        while (i < x.Length || j < y.Length)
+        {
+            string key = (j >= y.Length || (i < x.Length && string.CompareOrdinal(x[i], y[j]) <= 0)) ? x[i] : y[j];
+            long a = 0, b = 0;
+            if (i < x.Length && string.Equals(x[i], key, StringComparison.Ordinal))
+            {
+                a = xCounts[i++];
+            }
+
+            if (j < y.Length && string.Equals(y[j], key, StringComparison.Ordinal))
+            {
+                b = yCounts[j++];
+            }
+
+            keys[k] = key;
+            rc[k] = a;
+            cc[k] = b;
+            rt += a;
+            ct += b;
+            k++;
+        }
+
+        return new CategoryTable(rc[..k], cc[..k], rt, ct, null, keys[..k]);
+    }
+
     public static CategoryTable FromStrings(ReadOnlySpan<string> reference, ReadOnlySpan<string> current)
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
