@@ -66,7 +66,7 @@ internal sealed class CategoryTable
     /// <summary>Merges two sorted, distinct numeric value lists with their counts into one table.</summary>
     public static CategoryTable FromWeighted(ReadOnlySpan<double> x, ReadOnlySpan<long> xCounts, ReadOnlySpan<double> y, ReadOnlySpan<long> yCounts)
     {
-        int capacity = x.Length + y.Length;
+        int capacity = MergedCount(x, y, static (a, b) => a.CompareTo(b));
         double[] keys = new double[capacity];
         long[] rc = new long[capacity];
         long[] cc = new long[capacity];
@@ -94,13 +94,13 @@ internal sealed class CategoryTable
             k++;
         }
 
-        return new CategoryTable(rc[..k], cc[..k], rt, ct, keys[..k], null);
+        return new CategoryTable(rc, cc, rt, ct, keys, null);
     }
 
     /// <summary>Merges two ordinally sorted, distinct category lists with their counts into one table.</summary>
     public static CategoryTable FromWeighted(ReadOnlySpan<string> x, ReadOnlySpan<long> xCounts, ReadOnlySpan<string> y, ReadOnlySpan<long> yCounts)
     {
-        int capacity = x.Length + y.Length;
+        int capacity = MergedCount(x, y, static (a, b) => string.CompareOrdinal(a, b));
         string[] keys = new string[capacity];
         long[] rc = new long[capacity];
         long[] cc = new long[capacity];
@@ -128,7 +128,22 @@ internal sealed class CategoryTable
             k++;
         }
 
-        return new CategoryTable(rc[..k], cc[..k], rt, ct, null, keys[..k]);
+        return new CategoryTable(rc, cc, rt, ct, null, keys);
+    }
+
+    /// <summary>The size of the union of two sorted, distinct lists.</summary>
+    private static int MergedCount<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Func<T, T, int> compare)
+    {
+        int i = 0, j = 0, k = 0;
+        while (i < x.Length && j < y.Length)
+        {
+            int c = compare(x[i], y[j]);
+            i += c <= 0 ? 1 : 0;
+            j += c >= 0 ? 1 : 0;
+            k++;
+        }
+
+        return k + (x.Length - i) + (y.Length - j);
     }
 
     public static CategoryTable FromStrings(ReadOnlySpan<string> reference, ReadOnlySpan<string> current)
