@@ -10,6 +10,7 @@ namespace MLOps.Drift;
     NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     WriteIndented = true)]
 [JsonSerializable(typeof(ReferenceProfile))]
+[JsonSerializable(typeof(DriftReport))]
 internal sealed partial class DriftJsonContext : JsonSerializerContext
 {
 }
