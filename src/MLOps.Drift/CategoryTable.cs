@@ -63,6 +63,89 @@ internal sealed class CategoryTable
         return new CategoryTable([.. rc], [.. cc], x.Length, y.Length, [.. keys], null);
     }
 
+    /// <summary>Merges two sorted, distinct numeric value lists with their counts into one table.</summary>
+    public static CategoryTable FromWeighted(ReadOnlySpan<double> x, ReadOnlySpan<long> xCounts, ReadOnlySpan<double> y, ReadOnlySpan<long> yCounts)
+    {
+        int capacity = MergedCount(x, y, static (a, b) => a.CompareTo(b));
+        double[] keys = new double[capacity];
+        long[] rc = new long[capacity];
+        long[] cc = new long[capacity];
+        long rt = 0, ct = 0;
+        int i = 0, j = 0, k = 0;
+        while (i < x.Length || j < y.Length)
+        {
+            double key = (j >= y.Length || (i < x.Length && x[i] <= y[j])) ? x[i] : y[j];
+            long a = 0, b = 0;
+            if (i < x.Length && x[i] == key)
+            {
+                a = xCounts[i++];
+            }
+
+            if (j < y.Length && y[j] == key)
+            {
+                b = yCounts[j++];
+            }
+
+            keys[k] = key + 0.0;
+            rc[k] = a;
+            cc[k] = b;
+            rt += a;
+            ct += b;
+            k++;
+        }
+
+        return new CategoryTable(rc, cc, rt, ct, keys, null);
+    }
+
+    /// <summary>Merges two ordinally sorted, distinct category lists with their counts into one table.</summary>
+    public static CategoryTable FromWeighted(ReadOnlySpan<string> x, ReadOnlySpan<long> xCounts, ReadOnlySpan<string> y, ReadOnlySpan<long> yCounts)
+    {
+        int capacity = MergedCount(x, y, static (a, b) => string.CompareOrdinal(a, b));
+        string[] keys = new string[capacity];
+        long[] rc = new long[capacity];
+        long[] cc = new long[capacity];
+        long rt = 0, ct = 0;
+        int i = 0, j = 0, k = 0;
+        while (i < x.Length || j < y.Length)
+        {
+            string key = (j >= y.Length || (i < x.Length && string.CompareOrdinal(x[i], y[j]) <= 0)) ? x[i] : y[j];
+            long a = 0, b = 0;
+            if (i < x.Length && string.Equals(x[i], key, StringComparison.Ordinal))
+            {
+                a = xCounts[i++];
+            }
+
+            if (j < y.Length && string.Equals(y[j], key, StringComparison.Ordinal))
+            {
+                b = yCounts[j++];
+            }
+
+            keys[k] = key;
+            rc[k] = a;
+            cc[k] = b;
+            rt += a;
+            ct += b;
+            k++;
+        }
+
+        return new CategoryTable(rc, cc, rt, ct, null, keys);
+    }
+
+    /// <summary>The size of the union of two sorted, distinct lists.</summary>
+    private static int MergedCount<T>(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Func<T, T, int> compare)
+    {
+        int i = 0, j = 0, k = 0;
+        while (i < x.Length && j < y.Length)
+        {
+            int c = compare(x[i], y[j]);
+            i += c <= 0 ? 1 : 0;
+            j += c >= 0 ? 1 : 0;
+            k++;
+        }
+
+        return k + (x.Length - i) + (y.Length - j);
+    }
+
     public static CategoryTable FromStrings(ReadOnlySpan<string> reference, ReadOnlySpan<string> current)
     {
         var index = new Dictionary<string, int>(StringComparer.Ordinal);

@@ -69,7 +69,14 @@ public sealed record ColumnDriftResult(
     long ReferenceRows,
     long CurrentRows,
     double ReferenceMissingShare,
-    double CurrentMissingShare);
+    double CurrentMissingShare)
+{
+    /// <summary>Gets a value indicating whether the result equals the test on the raw reference (always for raw data; see <see cref="ProfileDriftResult.Exact"/> for profiles).</summary>
+    public bool Exact { get; init; } = true;
+
+    /// <summary>Gets the bound on the statistic's error when computed from a sketch profile (<see cref="ProfileDriftResult.StatisticErrorBound"/>); 0 for raw data.</summary>
+    public double? StatisticErrorBound { get; init; } = 0.0;
+}
 
 /// <summary>The drift result of a dataset.</summary>
 /// <param name="Columns">Per-column results, in input order.</param>
@@ -173,4 +180,118 @@ public static class DatasetDrift
 
         return Compute(inputs, options);
     }
+    /// <summary>
+    /// Tests every current column against the column of the same name in a reference profile (profile columns
+    /// without current data are skipped; current columns without a profile are ignored). Same options and
+    /// resolution order as the raw-data overloads; each result says whether it is exact.
+    /// </summary>
+    /// <param name="reference">The reference profile.</param>
+    /// <param name="current">The current columns by name.</param>
+    /// <param name="options">Options; defaults when <see langword="null"/>.</param>
+    /// <returns>Per-column results (in profile order) and the dataset decision.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="DriftException">A column cannot be tested.</exception>
+    public static DatasetDriftResult Compute(ReferenceProfile reference, IEnumerable<KeyValuePair<string, ColumnSample>> current, DriftOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(current);
+        var byName = new Dictionary<string, ColumnSample>(StringComparer.Ordinal);
+        foreach (KeyValuePair<string, ColumnSample> kv in current)
+        {
+            byName[kv.Key] = kv.Value ?? throw new ArgumentNullException(nameof(current), $"Column '{kv.Key}' has no sample.");
+        }
+
+        var inputs = new List<ProfileColumnInput>(reference.Columns.Count);
+        foreach (ColumnProfile column in reference.Columns)
+        {
+            if (!byName.TryGetValue(column.Name, out ColumnSample? sample))
+            {
+                continue;
+            }
+
+            DriftTests.RequireSameType(column, sample.IsNumeric);
+            if (sample.ValidCount == 0)
+            {
+                throw new DriftException(
+                    $"Column '{column.Name}': the current data has no values left after dropping nulls, NaN and ±inf (Evidently raises here too); drop the column or supply data.",
+                    column.Name);
+            }
+
+            inputs.Add(new ProfileColumnInput(column, WeightedSample.FromSample(sample), sample.RowCount, sample.MissingShare));
+        }
+
+        return Compute(inputs, options);
+    }
+
+    /// <summary>Tests the columns of <paramref name="current"/> against a reference profile (columns matched by name; Arrow nulls excluded).</summary>
+    /// <param name="reference">The reference profile.</param>
+    /// <param name="current">The current batch.</param>
+    /// <param name="options">Options; defaults when <see langword="null"/>. <see cref="ColumnDriftOptions.Kind"/> is ignored: the profile's kind is used.</param>
+    /// <returns>Per-column results and the dataset decision.</returns>
+    /// <exception cref="ArgumentNullException">An argument is null.</exception>
+    /// <exception cref="DriftException">A profiled column is missing from the batch, or cannot be tested.</exception>
+    public static DatasetDriftResult Compute(ReferenceProfile reference, RecordBatch current, DriftOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(reference);
+        ArgumentNullException.ThrowIfNull(current);
+        var columns = new List<KeyValuePair<string, ColumnSample>>(reference.Columns.Count);
+        foreach (ColumnProfile column in reference.Columns)
+        {
+            int j = current.Schema.GetFieldIndex(column.Name);
+            if (j < 0)
+            {
+                throw new DriftException(
+                    $"Column '{column.Name}' is in the reference profile but not in the current batch; add it or drop it from the profile.",
+                    column.Name);
+            }
+
+            columns.Add(new(column.Name, ColumnSample.FromArrow(current.Column(j), column.Kind)));
+        }
+
+        return Compute(reference, columns, options);
+    }
+
+    internal static DatasetDriftResult Compute(IReadOnlyList<ProfileColumnInput> columns, DriftOptions? options)
+    {
+        options ??= new DriftOptions();
+        if (!(options.DriftShare >= 0 && options.DriftShare <= 1))
+        {
+            throw new ArgumentOutOfRangeException(nameof(options), options.DriftShare, "DriftShare must be between 0 and 1.");
+        }
+
+        var results = new List<ColumnDriftResult>(columns.Count);
+        int drifted = 0;
+        foreach (ProfileColumnInput input in columns)
+        {
+            ColumnProfile column = input.Reference;
+            options.Columns.TryGetValue(column.Name, out ColumnDriftOptions? own);
+            ColumnKind kind = column.Kind;
+            DriftMethod? method = own?.Method
+                ?? (kind == ColumnKind.Numerical ? options.NumericalMethod : options.CategoricalMethod)
+                ?? options.Method;
+            double? threshold = own?.Threshold
+                ?? (kind == ColumnKind.Numerical ? options.NumericalThreshold : options.CategoricalThreshold)
+                ?? options.Threshold;
+            ProfileDriftResult r = DriftTests.Run(column, input.Current, method, threshold);
+            drifted += r.Test.Drifted ? 1 : 0;
+            results.Add(new ColumnDriftResult(
+                column.Name,
+                kind,
+                r.Test,
+                column.RowCount,
+                input.CurrentRows,
+                column.RowCount == 0 ? 0.0 : (column.NullCount + column.NonFiniteCount) / (double)column.RowCount,
+                input.CurrentMissingShare)
+            {
+                Exact = r.Exact,
+                StatisticErrorBound = r.StatisticErrorBound,
+            });
+        }
+
+        double share = results.Count == 0 ? 0.0 : drifted / (double)results.Count;
+        return new DatasetDriftResult(results, drifted, share, options.DriftShare, share >= options.DriftShare);
+    }
 }
+
+/// <summary>One profiled column and its current counts.</summary>
+internal sealed record ProfileColumnInput(ColumnProfile Reference, WeightedSample Current, long CurrentRows, double CurrentMissingShare);

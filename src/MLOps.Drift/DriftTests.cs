@@ -35,7 +35,7 @@ namespace MLOps.Drift;
 /// </para>
 /// <para>All members are thread-safe.</para>
 /// </remarks>
-public static class DriftTests
+public static partial class DriftTests
 {
     /// <summary>Runs <paramref name="method"/> on two cleaned samples.</summary>
     /// <param name="method">The test.</param>
@@ -99,12 +99,12 @@ public static class DriftTests
         (double statistic, double? pValue) = method switch
         {
             DriftMethod.KolmogorovSmirnov => Ks(pair),
-            DriftMethod.ChiSquare => ChiSquare(pair),
-            DriftMethod.ZTest => ZTest(pair),
-            DriftMethod.JensenShannon => (JensenShannon(pair, Math.E, natural: true), null),
-            DriftMethod.JensenShannonBase2 => (JensenShannon(pair, 2.0, natural: false), null),
-            DriftMethod.KullbackLeibler => (KullbackLeibler(pair), null),
-            DriftMethod.Psi => (Psi(pair), null),
+            DriftMethod.ChiSquare => ChiSquare(pair.Table),
+            DriftMethod.ZTest => ZTest(pair.Table),
+            DriftMethod.JensenShannon => (JensenShannon(EvidentlyBinning.BinnedShares(pair, fillZeroes: false), Math.E, natural: true), null),
+            DriftMethod.JensenShannonBase2 => (JensenShannon(EvidentlyBinning.BinnedShares(pair, fillZeroes: false), 2.0, natural: false), null),
+            DriftMethod.KullbackLeibler => (KullbackLeibler(EvidentlyBinning.BinnedShares(pair, fillZeroes: true)), null),
+            DriftMethod.Psi => (Psi(EvidentlyBinning.BinnedShares(pair, fillZeroes: true)), null),
             DriftMethod.Wasserstein => (WassersteinNormed(pair), null),
             DriftMethod.WassersteinRaw => (TwoSampleTests.CdfDistance(pair.ReferenceKeys, pair.CurrentKeys, 1), null),
             DriftMethod.Hellinger => (Hellinger(pair), null),
@@ -112,9 +112,9 @@ public static class DriftTests
             DriftMethod.AndersonDarling => Anderson(pair),
             DriftMethod.CramerVonMises => CramerVonMises(pair),
             DriftMethod.MannWhitneyU => MannWhitney(pair),
-            DriftMethod.FisherExact => Fisher(pair),
-            DriftMethod.GTest => GTest(pair),
-            DriftMethod.TotalVariation => (TotalVariation(pair), null),
+            DriftMethod.FisherExact => Fisher(pair.Table, pair.ColumnName),
+            DriftMethod.GTest => GTest(pair.Table),
+            DriftMethod.TotalVariation => (TotalVariation(pair.Table), null),
             _ => throw new ArgumentOutOfRangeException(nameof(method), method, "Unknown drift method."),
         };
 
@@ -147,23 +147,22 @@ public static class DriftTests
         return (observed, expected);
     }
 
-    private static (double, double?) ChiSquare(ColumnComparison pair)
+    private static (double, double?) ChiSquare(CategoryTable table)
     {
-        (double[] observed, double[] expected) = ScaledCounts(pair.Table);
+        (double[] observed, double[] expected) = ScaledCounts(table);
         TestStatistic r = ContingencyTests.ChiSquare(observed, expected);
         return (r.Statistic, r.PValue);
     }
 
-    private static (double, double?) GTest(ColumnComparison pair)
+    private static (double, double?) GTest(CategoryTable table)
     {
-        (double[] observed, double[] expected) = ScaledCounts(pair.Table);
+        (double[] observed, double[] expected) = ScaledCounts(table);
         TestStatistic r = ContingencyTests.GTest(observed, expected);
         return (r.Statistic, r.PValue);
     }
 
-    private static (double, double?) ZTest(ColumnComparison pair)
+    private static (double, double?) ZTest(CategoryTable table)
     {
-        CategoryTable table = pair.Table;
         long n1 = table.ReferenceTotal, n2 = table.CurrentTotal;
 
         // Special case: both sides constant and equal.
@@ -188,9 +187,9 @@ public static class DriftTests
         return (z, p);
     }
 
-    private static double JensenShannon(ColumnComparison pair, double logBase, bool natural)
+    private static double JensenShannon((double[] P, double[] Q) shares, double logBase, bool natural)
     {
-        (double[] p, double[] q) = EvidentlyBinning.BinnedShares(pair, fillZeroes: false);
+        (double[] p, double[] q) = shares;
         double pSum = NumericHelpers.NumpySum(p);
         double qSum = NumericHelpers.NumpySum(q);
         double[] left = new double[p.Length];
@@ -213,9 +212,9 @@ public static class DriftTests
         return Math.Sqrt(js / 2.0);
     }
 
-    private static double KullbackLeibler(ColumnComparison pair)
+    private static double KullbackLeibler((double[] P, double[] Q) shares)
     {
-        (double[] p, double[] q) = EvidentlyBinning.BinnedShares(pair, fillZeroes: true);
+        (double[] p, double[] q) = shares;
         double pSum = NumericHelpers.NumpySum(p);
         double qSum = NumericHelpers.NumpySum(q);
         double[] terms = new double[p.Length];
@@ -227,9 +226,9 @@ public static class DriftTests
         return NumericHelpers.NumpySum(terms);
     }
 
-    private static double Psi(ColumnComparison pair)
+    private static double Psi((double[] R, double[] C) shares)
     {
-        (double[] r, double[] c) = EvidentlyBinning.BinnedShares(pair, fillZeroes: true);
+        (double[] r, double[] c) = shares;
         double[] terms = new double[r.Length];
         for (int i = 0; i < r.Length; i++)
         {
@@ -266,13 +265,7 @@ public static class DriftTests
         double h = 0.0;
         if (pair.Reference.Kind == ColumnKind.Categorical || !pair.Reference.IsNumeric)
         {
-            CategoryTable table = pair.Table;
-            for (int i = 0; i < table.Count; i++)
-            {
-                double p1 = table.ReferenceCounts[i] / (double)table.ReferenceTotal;
-                double p2 = table.CurrentCounts[i] / (double)table.CurrentTotal;
-                h += Math.Sqrt(p1 * p2);
-            }
+            h = HellingerAffinity(pair.Table);
         }
         else
         {
@@ -304,6 +297,20 @@ public static class DriftTests
 
         h = h < 0 ? 0 : Math.Min(h, 1);
         return Math.Sqrt(1 - h);
+    }
+
+    /// <summary>Σ √(p_k q_k) over the categories of <paramref name="table"/> (Evidently's categorical Hellinger).</summary>
+    private static double HellingerAffinity(CategoryTable table)
+    {
+        double h = 0.0;
+        for (int i = 0; i < table.Count; i++)
+        {
+            double p1 = table.ReferenceCounts[i] / (double)table.ReferenceTotal;
+            double p2 = table.CurrentCounts[i] / (double)table.CurrentTotal;
+            h += Math.Sqrt(p1 * p2);
+        }
+
+        return h;
     }
 
     private static (double, double?) Anderson(ColumnComparison pair)
@@ -338,14 +345,13 @@ public static class DriftTests
         return (r.Statistic, r.PValue);
     }
 
-    private static (double, double?) Fisher(ColumnComparison pair)
+    private static (double, double?) Fisher(CategoryTable table, string? columnName)
     {
-        CategoryTable table = pair.Table;
         if (table.Count > 2)
         {
             throw new DriftException(
-                $"{ColumnComparison.Describe(pair.ColumnName)}: Fisher's exact test needs a binary column but found {table.Count} categories; use chi-squared or the z-test's categorical alternatives.",
-                pair.ColumnName);
+                $"{ColumnComparison.Describe(columnName)}: Fisher's exact test needs a binary column but found {table.Count} categories; use chi-squared or the z-test's categorical alternatives.",
+                columnName);
         }
 
         if (table.Count == 1)
@@ -360,9 +366,8 @@ public static class DriftTests
         return (r.Statistic, r.PValue);
     }
 
-    private static double TotalVariation(ColumnComparison pair)
+    private static double TotalVariation(CategoryTable table)
     {
-        CategoryTable table = pair.Table;
         double[] terms = new double[table.Count];
         for (int i = 0; i < table.Count; i++)
         {

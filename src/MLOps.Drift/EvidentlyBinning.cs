@@ -92,6 +92,33 @@ internal static class EvidentlyBinning
         }
     }
 
+    /// <summary>
+    /// <see cref="Count"/> for sorted distinct values carrying counts: bin i receives the weight of every value in
+    /// [edges[i], edges[i+1]) (the last bin closed), values outside the edges are not counted.
+    /// </summary>
+    public static void CountWeighted(ReadOnlySpan<double> values, ReadOnlySpan<long> weights, ReadOnlySpan<double> edges, Span<long> counts)
+    {
+        int bins = edges.Length - 1;
+        double first = edges[0], last = edges[bins];
+        counts.Clear();
+        int b = 0;
+        for (int i = 0; i < values.Length; i++)
+        {
+            double x = values[i];
+            if (weights[i] == 0 || !(x >= first && x <= last))
+            {
+                continue;
+            }
+
+            while (b < bins - 1 && x >= edges[b + 1])
+            {
+                b++;
+            }
+
+            counts[b] += weights[i];
+        }
+    }
+
     /// <summary>Minimum and maximum of a non-empty span.</summary>
     public static (double Min, double Max) MinMax(ReadOnlySpan<double> values)
     {
@@ -166,7 +193,8 @@ internal static class EvidentlyBinning
         return (r, c);
     }
 
-    private static void FillZeroes(double[] shares)
+    /// <summary>Evidently's zero-bin rule for one side: zeros become min(non-zero)/1e6 when that minimum is ≤ 0.0001, else 0.0001.</summary>
+    public static void FillZeroes(double[] shares)
     {
         double min = double.PositiveInfinity;
         foreach (double s in shares)
