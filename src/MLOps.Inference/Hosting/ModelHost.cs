@@ -457,7 +457,7 @@ public sealed partial class ModelHost : IAsyncDisposable
                 model = await OnnxModel.LoadAsync(stream, options, _logger, cancellationToken).ConfigureAwait(false);
             }
         }
-        catch (ArtifactIntegrityException ex)
+        catch (Exception ex) when (ex is ArtifactIntegrityException or MLOps.Registry.ModelArtifactIntegrityException)
         {
             throw Failed(source, DeploymentFailureKind.Integrity, ex);
         }
@@ -465,7 +465,7 @@ public sealed partial class ModelHost : IAsyncDisposable
         {
             throw Failed(source, DeploymentFailureKind.Invalid, ex);
         }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArtifactNotFoundException)
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or ArtifactNotFoundException or MLOps.Registry.ModelNotFoundException)
         {
             throw Failed(source, DeploymentFailureKind.Unreadable, ex);
         }
