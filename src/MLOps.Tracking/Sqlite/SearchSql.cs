@@ -76,7 +76,7 @@ internal static class SearchSql
         {
             case FilterEntity.Metric:
                 joins.Append(CultureInfo.InvariantCulture, $" LEFT JOIN latest_metrics {alias} ON {alias}.run_id = r.id AND {alias}.key = {sql.Add(term.Key)}");
-                order.Add($"({alias}.run_id IS NULL OR {alias}.is_nan = 1)"); // missing and NaN last, either direction
+                order.Add($"(CASE WHEN {alias}.run_id IS NULL THEN 2 WHEN {alias}.is_nan = 1 THEN 1 ELSE 0 END)"); // as MLflow: numbers, then NaN, then missing, either direction
                 order.Add($"{alias}.value {direction}");
                 break;
             case FilterEntity.Param or FilterEntity.Tag:
