@@ -52,6 +52,7 @@ public sealed class TrackedRun : IAsyncDisposable
     private bool _stopping;
     private bool _ended;
     private bool _warnedDrop;
+    private bool _timerFired;
     private long _written;
     private long _dropped;
     private Exception? _unobservedError;
@@ -607,6 +608,7 @@ public sealed class TrackedRun : IAsyncDisposable
         TaskCompletionSource? wake;
         lock (_gate)
         {
+            _timerFired = true; // sticky: a tick that comes before the flusher waits is not lost
             wake = _wake;
         }
 
@@ -620,7 +622,7 @@ public sealed class TrackedRun : IAsyncDisposable
             Task wait;
             lock (_gate)
             {
-                if (_count >= _options.FlushBatchSize || _flushWaiters.Count > 0 || _stopping)
+                if (_count >= _options.FlushBatchSize || _flushWaiters.Count > 0 || _stopping || _timerFired)
                 {
                     wait = Task.CompletedTask;
                 }
@@ -662,6 +664,7 @@ public sealed class TrackedRun : IAsyncDisposable
             waiters = _flushWaiters;
             _flushWaiters = [];
             stopping = _stopping;
+            _timerFired = false;
             _wake = null;
             Monitor.PulseAll(_gate);
         }
