@@ -92,7 +92,7 @@ public sealed record DatasetDriftResult(
     bool DatasetDrifted);
 
 /// <summary>Dataset-level drift: one test per column and Evidently's share-of-drifted-columns rule.</summary>
-/// <remarks>Thread-safe; columns are processed one after another.</remarks>
+/// <remarks>Thread-safe; the columns of one call are tested in parallel, on up to one thread per core.</remarks>
 public static class DatasetDrift
 {
     /// <summary>Tests every column and aggregates.</summary>
@@ -111,38 +111,67 @@ public static class DatasetDrift
             throw new ArgumentOutOfRangeException(nameof(options), options.DriftShare, "DriftShare must be between 0 and 1.");
         }
 
-        var results = new List<ColumnDriftResult>();
-        int drifted = 0;
-        foreach (DriftColumnInput column in columns)
+        List<DriftColumnInput> inputs = [.. columns];
+        var tested = new ColumnDriftResult[inputs.Count];
+        var failures = new Exception?[inputs.Count];
+        // Columns are independent: test them on all cores (each test sorts pooled copies of its column).
+        Parallel.For(0, inputs.Count, new ParallelOptions { MaxDegreeOfParallelism = Environment.ProcessorCount }, i =>
         {
-            ArgumentNullException.ThrowIfNull(column);
-            options.Columns.TryGetValue(column.Name, out ColumnDriftOptions? own);
-            ColumnKind kind = column.Reference.Kind;
-            DriftMethod? method = own?.Method
-                ?? (kind == ColumnKind.Numerical ? options.NumericalMethod : options.CategoricalMethod)
-                ?? options.Method;
-            double? threshold = own?.Threshold
-                ?? (kind == ColumnKind.Numerical ? options.NumericalThreshold : options.CategoricalThreshold)
-                ?? options.Threshold;
-            DriftTestResult test;
-            using (var pair = new ColumnComparison(column.Reference, column.Current, column.Name))
+            try
             {
-                test = DriftTests.Run(method ?? DefaultDriftTest.Select(pair), pair, threshold);
+                tested[i] = TestColumn(inputs[i], options);
             }
+            catch (Exception ex) when (ex is DriftException or ArgumentException)
+            {
+                failures[i] = ex;
+            }
+        });
 
-            drifted += test.Drifted ? 1 : 0;
-            results.Add(new ColumnDriftResult(
-                column.Name,
-                kind,
-                test,
-                column.Reference.RowCount,
-                column.Current.RowCount,
-                column.Reference.MissingShare,
-                column.Current.MissingShare));
+        // The first failing column in input order is reported, as a sequential loop would.
+        foreach (Exception? failure in failures)
+        {
+            if (failure is not null)
+            {
+                System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+            }
+        }
+
+        var results = new List<ColumnDriftResult>(tested);
+        int drifted = 0;
+        foreach (ColumnDriftResult result in tested)
+        {
+            drifted += result.Test.Drifted ? 1 : 0;
         }
 
         double share = results.Count == 0 ? 0.0 : drifted / (double)results.Count;
         return new DatasetDriftResult(results, drifted, share, options.DriftShare, share >= options.DriftShare);
+    }
+
+    private static ColumnDriftResult TestColumn(DriftColumnInput column, DriftOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(column);
+        options.Columns.TryGetValue(column.Name, out ColumnDriftOptions? own);
+        ColumnKind kind = column.Reference.Kind;
+        DriftMethod? method = own?.Method
+            ?? (kind == ColumnKind.Numerical ? options.NumericalMethod : options.CategoricalMethod)
+            ?? options.Method;
+        double? threshold = own?.Threshold
+            ?? (kind == ColumnKind.Numerical ? options.NumericalThreshold : options.CategoricalThreshold)
+            ?? options.Threshold;
+        DriftTestResult test;
+        using (var pair = new ColumnComparison(column.Reference, column.Current, column.Name))
+        {
+            test = DriftTests.Run(method ?? DefaultDriftTest.Select(pair), pair, threshold);
+        }
+
+        return new ColumnDriftResult(
+            column.Name,
+            kind,
+            test,
+            column.Reference.RowCount,
+            column.Current.RowCount,
+            column.Reference.MissingShare,
+            column.Current.MissingShare);
     }
 
     /// <summary>
