@@ -1,107 +1,269 @@
-// The main job, on embedded defaults. It grows as the packages land; today it exercises MLOps.Core and
-// MLOps.Inference: run context and seed → synthetic training data → dataset fingerprint → artifact store
-// (content-addressed, verified read-back) → serve an ONNX model through the dynamic batcher under concurrent
-// load → a run summary on disk. Everything is written under ./.mlops.
+// The main job: the whole lifecycle on embedded defaults, under ./.mlops (recreated on every run).
+//
+// synthetic transactions → dataset fingerprint → train two ML.NET models, tracking params, per-epoch metrics,
+// the dataset and the git commit → export ONNX → register both versions with lineage → promotion gate against the
+// current champion → serve the champion through the dynamic batcher under 64 concurrent callers, following the
+// registry alias → the inputs shift → the drift monitor raises WARNING then CRITICAL and the host falls back to the
+// previous version → HTML drift report and run summary on disk.
+using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
-using MLOps.Artifacts;
+using Microsoft.ML;
 using MLOps.Datasets;
+using MLOps.Drift;
 using MLOps.Inference;
+using MLOps.Inference.Hosting;
+using MLOps.Registry;
 using MLOps.Runs;
+using MLOps.Tracking;
 
 var clock = Stopwatch.StartNew();
 var root = Path.GetFullPath(".mlops");
+if (Directory.Exists(root))
+{
+    Directory.Delete(root, recursive: true);
+}
+
+Directory.CreateDirectory(root);
+var database = Path.Combine(root, "mlops.db");
 var services = new ServiceCollection();
-services.AddMLOps(o => o.RootDirectory = root).AddLocalArtifactStore();
+services.AddMLOps(o => o.RootDirectory = root)
+    .AddLocalArtifactStore()
+    .AddTracking(o => o.UseSqlite(database))
+    .AddRegistry(o => o.UseSqlite(database))
+    .AddModelHost("fraud", o =>
+    {
+        o.Model.ExecutionProvider = ExecutionProvider.Auto;   // CUDA when present, else the CPU
+        o.Batching.MaxBatchSize = 64;
+        o.Batching.MaxQueueDelay = TimeSpan.FromMilliseconds(1);
+        o.RequestTimeout = TimeSpan.FromSeconds(2);
+        o.RuleBasedFallback = Rules.Score;                   // last resort before "no answer"
+    });
 await using var provider = services.BuildServiceProvider();
-var store = provider.GetRequiredService<IArtifactStore>();
+var log = new StringBuilder("# MLOps.Sdk main job\n\n");
+void Say(string line)
+{
+    Console.WriteLine(line);
+    log.AppendLine(line.TrimStart('[').Replace("] ", ": ", StringComparison.Ordinal));
+}
 
-Console.WriteLine($"MLOps.Sdk main job — embedded defaults under {root}");
+Say($"[setup]     embedded defaults under {root}");
 
-// 0. Where and how this run happens: git commit, host, runtime, and the seed everything random derives from.
+// 1. Where and how: git commit, host, runtime, and the seed everything random derives from.
 using var seed = Seeds.Set(42);
 var context = RunContext.Capture();
-Console.WriteLine($"[run]       commit {context.Git?.Commit?[..12] ?? "(not a git checkout)"}{(context.Git?.IsDirty == true ? " (dirty)" : "")}, " +
-                  $"host {context.HostName}, {context.FrameworkDescription}, seed {seed.Seed} ({seed.Source})");
+Say($"[run]       commit {context.Git?.Commit?[..12] ?? "(not a git checkout)"}{(context.Git?.IsDirty == true ? " (dirty)" : "")}, {context.FrameworkDescription}, seed {seed.Seed}");
 
-// 1. Synthetic fraud-like transactions (deterministic).
-var dataDirectory = Path.Combine(root, "data");
-Directory.CreateDirectory(dataDirectory);
-var dataFile = Path.Combine(dataDirectory, "transactions.csv");
-var rows = SyntheticData.WriteTransactions(dataFile, rows: 50_000, seed: seed.Seed);
-var dataset = await DatasetFingerprint.ComputeAsync(dataFile, new DatasetFingerprintOptions { Name = "transactions", RowCount = rows });
-Console.WriteLine($"[data]      {rows:N0} transactions → {Path.GetRelativePath(root, dataFile)}, sha256 {dataset.Sha256[..16]}…");
-
-// 2. Store the dataset as an artifact and read it back with hash verification.
-await using (var data = File.OpenRead(dataFile))
+// 2. Data: 60,000 training and 20,000 validation transactions, fingerprinted.
+var train = Transactions.Generate(60_000, seed.Seed);
+var validation = Transactions.Generate(20_000, seed.Seed + 1);
+var dataFile = Path.Combine(root, "data", "train.csv");
+Directory.CreateDirectory(Path.GetDirectoryName(dataFile)!);
+await using (var writer = new StreamWriter(dataFile))
 {
-    var stored = await store.PutAsync("datasets/transactions.csv", data);
-    Console.WriteLine($"[artifacts] datasets/transactions.csv sha256={stored.Sha256[..16]}… {stored.Length:N0} bytes");
-}
-
-await using (var check = await store.OpenReadAsync("datasets/transactions.csv", verify: true))
-{
-    await check.CopyToAsync(Stream.Null);
-    Console.WriteLine("[artifacts] read back and verified against its SHA-256");
-}
-
-// 3. Storing identical bytes under another name costs nothing: one blob.
-await using (var again = File.OpenRead(dataFile))
-{
-    await store.PutAsync("runs/latest/training-data.csv", again);
-}
-
-var blobs = Directory.GetFiles(Path.Combine(root, "artifacts", "blobs"), "*", SearchOption.AllDirectories).Length;
-Console.WriteLine($"[artifacts] two paths, {blobs} blob(s) on disk");
-
-// 4. Serve a model through the dynamic batcher: 64 concurrent callers, one row each.
-var modelPath = Path.Combine(AppContext.BaseDirectory, "mlnet_fraud.onnx");
-services.AddMLOps().AddOnnxInference("fraud", o =>
-{
-    o.ModelPath = modelPath;
-    o.Batching.MaxBatchSize = 32;
-    o.Batching.MaxQueueDelay = TimeSpan.FromMilliseconds(1);
-});
-await using var serving = services.BuildServiceProvider();
-var batcher = serving.GetRequiredKeyedService<DynamicBatcher>("fraud");
-var serveClock = Stopwatch.StartNew();
-var flagged = 0;
-await Parallel.ForAsync(0, 2_000, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
-{
-    var random = new Random(seed.Seed + i);
-    var request = new InferenceRequest(new Dictionary<string, InferenceTensor>
+    await writer.WriteLineAsync("amount,hour,distance,velocity,is_fraud");
+    for (var i = 0; i < train.Count; i++)
     {
-        ["amount"] = InferenceTensor.Create<float>(new[] { (float)Math.Exp(3 + random.NextDouble() * 3) }, 1, 1),
-        ["hour"] = InferenceTensor.Create<float>(new[] { (float)random.Next(0, 24) }, 1, 1),
-        ["distance"] = InferenceTensor.Create<float>(new[] { (float)(random.NextDouble() * 200) }, 1, 1),
-        ["velocity"] = InferenceTensor.Create<float>(new[] { (float)random.Next(0, 10) }, 1, 1),
-    });
-    var result = await batcher.InferAsync(request, cancellationToken: ct);
-    if (result.Get<bool>("PredictedLabel.output")[0])
-    {
-        Interlocked.Increment(ref flagged);
+        await writer.WriteLineAsync(string.Create(CultureInfo.InvariantCulture, $"{train.Amount[i]},{train.Hour[i]},{train.Distance[i]},{train.Velocity[i]},{(train.IsFraud[i] ? 1 : 0)}"));
     }
-});
-var stats = batcher.Statistics;
-Console.WriteLine($"[serve]     {stats.Requests:N0} requests from 64 callers in {serveClock.Elapsed.TotalMilliseconds:F0} ms on {batcher.Model.ActiveProvider}: " +
-                  $"{stats.Executions:N0} runs, average batch {(double)stats.Rows / stats.Executions:F1} rows, {flagged} flagged as fraud");
-
-// 5. Run summary.
-var summary = new StringBuilder()
-    .AppendLine("# MLOps.Sdk run summary")
-    .AppendLine(CultureInfo.InvariantCulture, $"commit: {context.Git?.Commit ?? "unknown"}")
-    .AppendLine(CultureInfo.InvariantCulture, $"seed: {seed.Seed}")
-    .AppendLine(CultureInfo.InvariantCulture, $"dataset: {dataset.Name} sha256={dataset.Sha256} bytes={dataset.SizeBytes} rows={dataset.RowCount}")
-    .AppendLine(CultureInfo.InvariantCulture, $"serving: requests={stats.Requests} runs={stats.Executions} rows={stats.Rows}")
-    .AppendLine(CultureInfo.InvariantCulture, $"rows: {rows}")
-    .AppendLine(CultureInfo.InvariantCulture, $"elapsed_ms: {clock.ElapsedMilliseconds}");
-await foreach (var artifact in store.ListAsync())
-{
-    summary.AppendLine(CultureInfo.InvariantCulture, $"artifact: {artifact.Path} sha256={artifact.Sha256} bytes={artifact.Length}");
 }
 
-var summaryFile = Path.Combine(root, "run-summary.txt");
-await File.WriteAllTextAsync(summaryFile, summary.ToString());
-Console.WriteLine($"[summary]   {Path.GetRelativePath(root, summaryFile)} written in {clock.Elapsed.TotalSeconds:F1} s");
+var dataset = await DatasetFingerprint.ComputeAsync(dataFile, new DatasetFingerprintOptions { Name = "transactions", RowCount = train.Count });
+Say($"[data]      {train.Count:N0} training rows, sha256 {dataset.Sha256[..16]}…");
+
+// 3. Train two candidates, tracked: a baseline on two features, then the full model. Metrics per epoch.
+var tracker = provider.GetRequiredService<Tracker>();
+var registry = provider.GetRequiredService<IModelRegistry>();
+var gate = provider.GetRequiredService<PromotionGate>();
+var ml = new MLContext(seed: seed.Seed);
+var trainView = Training.Load(ml, train);
+var validationView = Training.Load(ml, validation);
+var candidates = new[] { ("baseline", new[] { "amount", "velocity" }), ("full", Transactions.FeatureNames) };
+var versions = new List<(string Name, ModelVersion Version, double F1, PromotionDecision Decision)>();
+foreach (var (name, features) in candidates)
+{
+    await using var run = await tracker.StartRunAsync("fraud-detection", name);
+    run.LogParam("features", string.Join(',', features));
+    run.LogParam("trainer", "LbfgsLogisticRegression");
+    run.LogParam("l2", 0.01);
+    await run.LogInputAsync(dataset, "training");
+    ITransformer model = null!;
+    double f1 = 0, auc = 0;
+    for (var epoch = 1; epoch <= 5; epoch++)
+    {
+        model = Training.Train(ml, trainView, features, iterations: epoch * 4, l2: 0.01f);
+        var metrics = Training.Evaluate(ml, model, validationView);
+        (f1, auc) = (metrics.F1Score, metrics.AreaUnderRocCurve);
+        run.LogMetric("val_f1", f1, step: epoch);
+        run.LogMetric("val_auc", auc, step: epoch);
+    }
+
+    var onnx = Path.Combine(root, "models", $"fraud-{name}.onnx");
+    Directory.CreateDirectory(Path.GetDirectoryName(onnx)!);
+    Training.ExportOnnx(ml, model, onnx);
+    await run.LogArtifactAsync(onnx, "model/model.onnx");
+    await run.CompleteAsync();
+
+    var version = await registry.CreateModelVersionAsync(new ModelVersionRequest
+    {
+        ModelName = "fraud",
+        ArtifactFile = onnx,
+        RunId = run.RunId,
+        CreateModelIfMissing = true,
+        Description = $"{name}: logistic regression on {string.Join(", ", features)}",
+        Lineage = new ModelLineage
+        {
+            RunId = run.RunId,
+            DatasetName = dataset.Name,
+            DatasetFingerprint = dataset.Sha256,
+            GitCommit = context.Git?.Commit,
+            Parameters = new Dictionary<string, string> { ["features"] = string.Join(',', features), ["l2"] = "0.01" },
+            Metrics = new Dictionary<string, double> { ["val_f1"] = f1, ["val_auc"] = auc },
+        },
+    });
+    // Deploy only if the candidate beats the champion's F1 by more than 2%.
+    var decision = await gate.EvaluateAsync("fraud", version.Version, new PromotionPolicy
+    {
+        Metric = "val_f1",
+        Target = AssignmentTarget.Alias("champion"),
+        OnPass = PromotionOnPass.PromoteToTarget,
+    });
+    versions.Add((name, version, f1, decision));
+    Say(string.Create(CultureInfo.InvariantCulture,
+        $"[train]     {name}: val F1 {f1:F4}, AUC {auc:F4} → run {run.RunId[..8]}, registered as version {version.Version}; gate: {(decision.Passed ? "promoted" : "kept out")} ({decision.Reason})"));
+}
+
+var best = await tracker.FindBestRunAsync("fraud-detection", "val_f1");
+Say($"[tracking]  best run by val_f1: {best?.Info.RunName} ({best?.Info.RunId[..8]})");
+
+// 4. Serve: the host follows models:/fraud@champion, so the promotion above is what it loads.
+var host = provider.GetRequiredKeyedService<ModelHost>("fraud");
+using var stopFollowing = new CancellationTokenSource();
+var baseline = versions[0].Version.Version.ToString(CultureInfo.InvariantCulture);
+await host.DeployAsync(ModelHostRegistryExtensions.FromRegistry(registry, "fraud", versions[0].Version.Version)); // the fallback target
+var following = host.FollowAsync(registry, ModelUri.Parse("models:/fraud@champion"), stopFollowing.Token);
+var champion = (await registry.GetVersionByAliasAsync("fraud", "champion")).Version.ToString(CultureInfo.InvariantCulture);
+while (host.ActiveVersion != champion)
+{
+    await Task.Delay(10);
+}
+
+Say($"[serve]     serving champion version {host.ActiveVersion} (previous version {host.PreviousVersion} kept loaded as the fallback)");
+
+// 5. Drift monitoring against a reference profile of the training data and the champion's predictions on it.
+var referencePredictions = await PredictAsync(host, train, count: 20_000);
+var reference = ReferenceProfile.Create(Transactions.FeatureNames.Select((f, c) => new KeyValuePair<string, ColumnSample>(f, ColumnSample.Numerical(Column(train, c, 20_000))))
+    .Append(new("prediction", ColumnSample.Numerical(referencePredictions))));
+var monitorOptions = new DriftMonitorOptions { Reference = reference, WindowRows = 4_000 };
+monitorOptions.Drift.Method = DriftMethod.Psi;
+monitorOptions.AlertRules.Add(DriftAlertRule.ColumnStatistic(DriftMethod.Psi, warning: 0.1, critical: 0.2));
+using var monitor = new DriftMonitor("fraud", monitorOptions);
+var alerts = new ConcurrentQueue<DriftAlert>();
+monitor.AlertRaised += (_, e) =>
+{
+    alerts.Enqueue(e.Alert);
+    if (e.Alert.Level == AlertLevel.Critical && host.DegradedReason is null)
+    {
+        host.Degrade(e.Alert.Message); // stop trusting the champion: the fallback chain answers
+    }
+};
+
+// 6. Traffic: normal for a while, then the inputs shift.
+var normal = Transactions.Generate(16_000, seed.Seed + 2);
+var shifted = Transactions.Generate(16_000, seed.Seed + 3, shift: true);
+var before = await ServeAsync(host, monitor, normal, "normal");
+var after = await ServeAsync(host, monitor, shifted, "shifted");
+Say($"[serve]     normal traffic: {before.Describe()}");
+Say($"[serve]     shifted traffic: {after.Describe()}");
+foreach (var alert in alerts.OrderBy(a => a.WindowSequence).ThenBy(a => a.Column, StringComparer.Ordinal).Take(6))
+{
+    Say($"[drift]     {alert.Message}");
+}
+
+Say($"[drift]     {alerts.Count} alerts; the first CRITICAL degraded the host: \"{host.DegradedReason}\"");
+
+// 7. The drift report for humans: reference profile vs the shifted traffic.
+var reportFile = Path.Combine(root, "reports", "drift.html");
+Directory.CreateDirectory(Path.GetDirectoryName(reportFile)!);
+var current = Transactions.FeatureNames.Select((f, c) => new KeyValuePair<string, ColumnSample>(f, ColumnSample.Numerical(Column(shifted, c, shifted.Count))));
+var report = DriftReport.Create(reference, current, title: "fraud: training data vs shifted traffic");
+await File.WriteAllTextAsync(reportFile, report.ToHtml());
+Say($"[report]    {Path.GetRelativePath(root, reportFile)}: {report.DriftedColumns} of {report.Columns.Count} columns drifted");
+
+await stopFollowing.CancelAsync();
+try
+{
+    await following;
+}
+catch (OperationCanceledException)
+{
+}
+
+var summary = Path.Combine(root, "run-summary.md");
+Say($"[summary]   {Path.GetRelativePath(root, summary)} written in {clock.Elapsed.TotalSeconds:F1} s");
+await File.WriteAllTextAsync(summary, log.ToString());
+return host.DegradedReason is not null && after.Fallbacks > 0 && before.Fallbacks == 0 ? 0 : 1;
+
+static double[] Column(Transactions t, int column, int count) => Enumerable.Range(0, count).Select(i => (double)t.Row(i)[column]).ToArray();
+
+static async Task<double[]> PredictAsync(ModelHost host, Transactions t, int count)
+{
+    var predictions = new double[count];
+    await Parallel.ForAsync(0, count, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
+        predictions[i] = Probability((await host.InferAsync(Request(t, i), cancellationToken: ct)).Result!));
+    return predictions;
+}
+
+static async Task<Traffic> ServeAsync(ModelHost host, DriftMonitor monitor, Transactions t, string name)
+{
+    var served = new ConcurrentDictionary<ServedBy, int>();
+    var watch = Stopwatch.StartNew();
+    await Parallel.ForAsync(0, t.Count, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
+    {
+        var answer = await host.InferAsync(Request(t, i), routingKey: $"{name}-{i}", cancellationToken: ct);
+        served.AddOrUpdate(answer.ServedBy, 1, static (_, n) => n + 1);
+        if (answer.Result is { } result)
+        {
+            var row = t.Row(i);
+            monitor.Observe([row[0], row[1], row[2], row[3], Probability(result)], $"{name}-{i}");
+        }
+    });
+    return new Traffic(t.Count, watch.Elapsed, served);
+}
+
+static InferenceRequest Request(Transactions t, int i) => new(Transactions.FeatureNames.Select((f, c) =>
+    new KeyValuePair<string, InferenceTensor>(f, InferenceTensor.Create<float>(new[] { t.Row(i)[c] }, 1, 1))));
+
+static double Probability(InferenceResult result) => result.Get<float>("Probability.output")[0];
+
+internal sealed record Traffic(int Requests, TimeSpan Elapsed, ConcurrentDictionary<ServedBy, int> Served)
+{
+    public int Fallbacks => Served.Where(kv => kv.Key is not (ServedBy.Active or ServedBy.Canary)).Sum(kv => kv.Value);
+
+    public string Describe()
+    {
+        var by = string.Join(", ", Served.OrderBy(kv => kv.Key).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:N0}")));
+        return string.Create(CultureInfo.InvariantCulture,
+            $"{Requests:N0} requests from 64 callers in {Elapsed.TotalMilliseconds:F0} ms ({Requests / Elapsed.TotalSeconds:N0}/s); served by {by}");
+    }
+}
+
+/// <summary>The rule-based fallback: what the fraud team used before the model.</summary>
+internal static class Rules
+{
+    public static InferenceResult? Score(InferenceRequest request)
+    {
+        var amount = request.Find("amount")!.AsSpan<float>()[0];
+        var hour = request.Find("hour")!.AsSpan<float>()[0];
+        var fraud = amount > 800 && hour < 6;
+        return new InferenceResult(
+            [
+                new KeyValuePair<string, InferenceTensor>("PredictedLabel.output", InferenceTensor.Create<bool>(new[] { fraud }, 1, 1)),
+                new KeyValuePair<string, InferenceTensor>("Probability.output", InferenceTensor.Create<float>(new[] { fraud ? 0.9f : 0.1f }, 1, 1)),
+            ],
+            "fraud-rules",
+            "rules-1");
+    }
+}
