@@ -219,10 +219,13 @@ static async Task<double[]> PredictAsync(ModelHost host, Transactions t, int cou
 static async Task<Traffic> ServeAsync(ModelHost host, DriftMonitor monitor, Transactions t, string name)
 {
     var served = new ConcurrentDictionary<ServedBy, int>();
+    var latencies = new double[t.Count];
     var watch = Stopwatch.StartNew();
     await Parallel.ForAsync(0, t.Count, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
     {
+        var started = Stopwatch.GetTimestamp();
         var answer = await host.InferAsync(Request(t, i), routingKey: $"{name}-{i}", cancellationToken: ct);
+        latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         served.AddOrUpdate(answer.ServedBy, 1, static (_, n) => n + 1);
         if (answer.Result is { } result)
         {
@@ -230,7 +233,8 @@ static async Task<Traffic> ServeAsync(ModelHost host, DriftMonitor monitor, Tran
             monitor.Observe([row[0], row[1], row[2], row[3], Probability(result)], $"{name}-{i}");
         }
     });
-    return new Traffic(t.Count, watch.Elapsed, served);
+    Array.Sort(latencies);
+    return new Traffic(t.Count, watch.Elapsed, served, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)]);
 }
 
 static InferenceRequest Request(Transactions t, int i) => new(Transactions.FeatureNames.Select((f, c) =>
@@ -238,7 +242,7 @@ static InferenceRequest Request(Transactions t, int i) => new(Transactions.Featu
 
 static double Probability(InferenceResult result) => result.Get<float>("Probability.output")[0];
 
-internal sealed record Traffic(int Requests, TimeSpan Elapsed, ConcurrentDictionary<ServedBy, int> Served)
+internal sealed record Traffic(int Requests, TimeSpan Elapsed, ConcurrentDictionary<ServedBy, int> Served, double P50Milliseconds, double P99Milliseconds)
 {
     public int Fallbacks => Served.Where(kv => kv.Key is not (ServedBy.Active or ServedBy.Canary)).Sum(kv => kv.Value);
 
@@ -246,7 +250,7 @@ internal sealed record Traffic(int Requests, TimeSpan Elapsed, ConcurrentDiction
     {
         var by = string.Join(", ", Served.OrderBy(kv => kv.Key).Select(kv => string.Create(CultureInfo.InvariantCulture, $"{kv.Key} {kv.Value:N0}")));
         return string.Create(CultureInfo.InvariantCulture,
-            $"{Requests:N0} requests from 64 callers in {Elapsed.TotalMilliseconds:F0} ms ({Requests / Elapsed.TotalSeconds:N0}/s); served by {by}");
+            $"{Requests:N0} requests from 64 callers in {Elapsed.TotalMilliseconds:F0} ms ({Requests / Elapsed.TotalSeconds:N0}/s, p50 {P50Milliseconds:F2} ms, p99 {P99Milliseconds:F2} ms); served by {by}");
     }
 }
 
