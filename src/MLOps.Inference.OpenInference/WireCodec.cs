@@ -372,7 +372,7 @@ internal static class WireCodec
                 JsonValueKind.String => property.Value.GetString()!,
                 JsonValueKind.True => true,
                 JsonValueKind.False => false,
-                JsonValueKind.Number => property.Value.TryGetInt64(out var l) ? l : property.Value.GetDouble(),
+                JsonValueKind.Number => property.Value.TryGetInt64(out var l) ? (object)l : property.Value.GetDouble(),
 
                 // Not a v2 parameter type (Triton's "headers" is an object): kept as its JSON text.
                 _ => property.Value.GetRawText(),
