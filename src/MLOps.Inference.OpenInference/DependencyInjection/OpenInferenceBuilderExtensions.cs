@@ -42,6 +42,10 @@ public static class OpenInferenceBuilderExtensions
 
         var httpName = HttpClientName(name);
         services.AddHttpClient(httpName)
+
+            // The client lives as long as the container; recycling pooled connections lets it follow DNS changes
+            // (a KServe service moving, a Triton pod replaced).
+            .ConfigurePrimaryHttpMessageHandler(static () => new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(2) })
             .AddResilienceHandler("open-inference", (pipeline, context) =>
             {
                 var options = context.ServiceProvider.GetRequiredService<IOptionsMonitor<OpenInferenceClientOptions>>().Get(name);
