@@ -1,3 +1,4 @@
+using Microsoft.AspNetCore.Builder;
 using Microsoft.Extensions.DependencyInjection;
 using System.Buffers.Binary;
 using System.Globalization;
@@ -171,5 +172,63 @@ public sealed class ServerEndpointTests
         JsonDocument.Parse(await second.Content.ReadAsStringAsync(ct)).RootElement.GetProperty("error").GetString()
             .Should().Be("Model 'mlp' has a full queue; retry later.");
         firstResponse.StatusCode.Should().Be(HttpStatusCode.OK);
+    }
+
+    [Theory]
+    [InlineData(8, 8, "binary_data_size 8 but shape [1,32] of FP32 needs 128 bytes")]
+    [InlineData(200, 128, "binary_data_size 200 but the body holds 128 more bytes")]
+    [InlineData(128, 132, "4 bytes after the last binary tensor")]
+    public async Task Infer_BinarySizesDisagree_Answers400(int declared, int sent, string message)
+    {
+        await using var host = await V2Host.StartMlpAsync();
+        using var http = host.CreateHttpClient();
+        var header = "{\"inputs\":[{\"name\":\"input\",\"shape\":[1,32],\"datatype\":\"FP32\",\"parameters\":{\"binary_data_size\":" + declared.ToString(CultureInfo.InvariantCulture) + "}}]}";
+        var content = new ByteArrayContent([.. Encoding.UTF8.GetBytes(header), .. new byte[sent]]);
+        content.Headers.Add("Inference-Header-Content-Length", Encoding.UTF8.GetByteCount(header).ToString(CultureInfo.InvariantCulture));
+
+        using var response = await http.PostAsync("v2/models/mlp/infer", content, TestContext.Current.CancellationToken);
+
+        response.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error").GetString().Should().Contain(message);
+    }
+
+    [Fact]
+    public async Task Infer_TimeoutParameterShorterThanBatchingDelay_Answers503WithRetryAfter()
+    {
+        // Triton's "timeout" parameter (µs) is the request's queue timeout; the 1 s batching delay outlasts 20 ms.
+        await using var host = await V2Host.StartMlpAsync(static o =>
+        {
+            o.Batching.PreferredBatchSizes.Add(64);
+            o.Batching.MaxQueueDelay = TimeSpan.FromSeconds(1);
+        });
+        using var http = host.CreateHttpClient();
+        var row = string.Join(",", Enumerable.Repeat("0.5", 32));
+        var body = "{\"parameters\":{\"timeout\":20000},\"inputs\":[{\"name\":\"input\",\"shape\":[1,32],\"datatype\":\"FP32\",\"data\":[" + row + "]}]}";
+
+        using var response = await http.PostAsync("v2/models/mlp/infer", new StringContent(body, Encoding.UTF8, "application/json"), TestContext.Current.CancellationToken);
+
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        response.Headers.RetryAfter!.Delta.Should().Be(TimeSpan.FromSeconds(1));
+        JsonDocument.Parse(await response.Content.ReadAsStringAsync(TestContext.Current.CancellationToken)).RootElement.GetProperty("error").GetString()
+            .Should().Be("The request to model 'mlp' timed out in the queue; retry later.");
+    }
+
+    [Fact]
+    public async Task Infer_ModelHostWithoutVersion_Answers503AndIsNotReady()
+    {
+        await using var host = await V2Host.StartAsync(
+            services => services.AddMLOps().AddModelHost("empty"),
+            app => app.MapOpenInference("empty"));
+        using var http = host.CreateHttpClient();
+        var ct = TestContext.Current.CancellationToken;
+
+        using var ready = await http.GetAsync("v2/health/ready", ct);
+        using var modelReady = await http.GetAsync("v2/models/empty/ready", ct);
+        using var response = await http.PostAsync("v2/models/empty/infer", new StringContent("""{"inputs":[{"name":"x","shape":[1],"datatype":"FP32","data":[1]}]}""", Encoding.UTF8, "application/json"), ct);
+
+        ready.StatusCode.Should().Be(HttpStatusCode.BadRequest, "v2 health: 4xx means false");
+        modelReady.StatusCode.Should().Be(HttpStatusCode.BadRequest);
+        response.StatusCode.Should().Be(HttpStatusCode.ServiceUnavailable);
+        response.Headers.RetryAfter.Should().NotBeNull();
     }
 }
