@@ -50,18 +50,38 @@ public sealed class EndToEndTests
     [Theory]
     [InlineData(true)]
     [InlineData(false)]
-    public async Task InferAsync_Fp32AndBytesThroughModelHost_RoundTrip(bool binary)
+    public async Task InferAsync_EveryDatatypeThroughModelHost_RoundTrips(bool binary)
     {
-        // A model host with no version loaded answers from its rule-based fallback: an echo, so BYTES tensors travel
-        // client → server → host → server → client.
+        // A model host with no version loaded answers from its rule-based fallback: an echo, so FP32, FP64, INT64,
+        // INT32, BOOL and BYTES tensors travel client → server → host → server → client.
         await using var host = await V2Host.StartAsync(
             services => services.AddMLOps().AddModelHost("echo", o => o.RuleBasedFallback = static request =>
-                new InferenceResult([new("text_out", request.Find("text")!), new("x_out", request.Find("x")!)], "echo", "rules")),
+            {
+                var outputs = new List<KeyValuePair<string, InferenceTensor>>();
+                foreach (var (name, tensor) in request.Inputs)
+                {
+                    outputs.Add(new(name + "_out", tensor));
+                }
+
+                return new InferenceResult(outputs, "echo", "rules");
+            }),
             app => app.MapOpenInference("echo"));
         var client = host.CreateClient(binary, "echo");
         string[] text = ["héllo", "", "a\u0000b", "日本"];
         float[] x = [1.5f, -0f, float.MaxValue, 1e-30f];
-        var request = new InferenceRequest([new("text", InferenceTensor.CreateString(text, 4)), new("x", InferenceTensor.Create<float>(x, 2, 2))]);
+        double[] d = [Math.PI, -1e300];
+        long[] l = [long.MinValue, 42];
+        int[] i = [int.MaxValue, -7, 0];
+        bool[] b = [true, false, true];
+        var request = new InferenceRequest(
+        [
+            new("text", InferenceTensor.CreateString(text, 4)),
+            new("x", InferenceTensor.Create<float>(x, 2, 2)),
+            new("d", InferenceTensor.Create<double>(d, 2)),
+            new("l", InferenceTensor.Create<long>(l, 2, 1)),
+            new("i", InferenceTensor.Create<int>(i, 3)),
+            new("b", InferenceTensor.Create<bool>(b, 1, 3)),
+        ]);
 
         var result = (await client.InferAsync(request, null, TestContext.Current.CancellationToken)).Result;
 
@@ -69,6 +89,12 @@ public sealed class EndToEndTests
         result["text_out"].Shape.Should().Equal(4);
         result.Get<float>("x_out").ToArray().Should().Equal(x);
         result["x_out"].Shape.Should().Equal(2, 2);
+        result.Get<double>("d_out").ToArray().Should().Equal(d);
+        result.Get<long>("l_out").ToArray().Should().Equal(l);
+        result["l_out"].Shape.Should().Equal(2, 1);
+        result.Get<int>("i_out").ToArray().Should().Equal(i);
+        result.Get<bool>("b_out").ToArray().Should().Equal(b);
+        result["b_out"].Shape.Should().Equal(1, 3);
         result.ModelVersion.Should().Be("rules");
     }
 
