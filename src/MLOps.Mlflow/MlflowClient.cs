@@ -573,7 +573,7 @@ public sealed partial class MlflowClient
     private static byte[] Serialize<T>(ArrayBufferWriter<byte> scratch, T state, Action<Utf8JsonWriter, T> write)
     {
         scratch.ResetWrittenCount();
-        using (var writer = new Utf8JsonWriter(scratch))
+        using (var writer = new Utf8JsonWriter(scratch, MlflowJson.WriterOptions))
         {
             write(writer, state);
         }

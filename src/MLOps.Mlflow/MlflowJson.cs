@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Globalization;
 using System.Text;
+using System.Text.Encodings.Web;
 using System.Text.Json;
 using MLOps.Tracking;
 
@@ -9,7 +10,9 @@ namespace MLOps.Mlflow;
 /// <summary>MLflow's JSON wire conventions: snake_case, int64 as numbers, NaN/±Infinity as strings, empty fields omitted.</summary>
 internal static class MlflowJson
 {
-    private static readonly JsonWriterOptions WriterOptions = new() { Indented = false, SkipValidation = false };
+    // Minimal escaping (quotes, backslash, controls), as Python's json.dumps writes ASCII text: an HTML-safe encoder
+    // would turn ' and < in filters into \u0027 and \u003C.
+    public static readonly JsonWriterOptions WriterOptions = new() { Indented = false, Encoder = JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
 
     public static byte[] Write<TState>(TState state, Action<Utf8JsonWriter, TState> body)
     {
