@@ -32,7 +32,7 @@ public sealed partial class MlflowClient
             WriteIfSet(w, "description", s.description);
         });
         using var doc = await PostAsync("registered-models/create", body, cancellationToken).ConfigureAwait(false);
-        return ReadRegisteredModel(doc.RootElement.GetProperty("registered_model"));
+        return ReadRegisteredModel(Required(doc.RootElement, "registered_model"));
     }
 
     /// <summary>Gets a registered model (<c>GET registered-models/get</c>).</summary>
@@ -43,7 +43,7 @@ public sealed partial class MlflowClient
     {
         ArgumentNullException.ThrowIfNull(name);
         using var doc = await GetAsync("registered-models/get", [new("name", name)], cancellationToken).ConfigureAwait(false);
-        return ReadRegisteredModel(doc.RootElement.GetProperty("registered_model"));
+        return ReadRegisteredModel(Required(doc.RootElement, "registered_model"));
     }
 
     /// <summary>Searches registered models (<c>GET registered-models/search</c>).</summary>
@@ -74,7 +74,7 @@ public sealed partial class MlflowClient
             w.WriteString("description", s.description ?? string.Empty);
         });
         using var doc = await SendAsync(HttpMethod.Patch, "registered-models/update", null, body, cancellationToken).ConfigureAwait(false);
-        return ReadRegisteredModel(doc.RootElement.GetProperty("registered_model"));
+        return ReadRegisteredModel(Required(doc.RootElement, "registered_model"));
     }
 
     /// <summary>Renames a registered model (<c>POST registered-models/rename</c>).</summary>
@@ -90,7 +90,7 @@ public sealed partial class MlflowClient
             w.WriteString("new_name", s.newName);
         });
         using var doc = await PostAsync("registered-models/rename", body, cancellationToken).ConfigureAwait(false);
-        return ReadRegisteredModel(doc.RootElement.GetProperty("registered_model"));
+        return ReadRegisteredModel(Required(doc.RootElement, "registered_model"));
     }
 
     /// <summary>Deletes a registered model and its versions (<c>DELETE registered-models/delete</c>, JSON body).</summary>
@@ -167,7 +167,7 @@ public sealed partial class MlflowClient
             WriteIfSet(w, "description", s.description);
         });
         using var doc = await PostAsync("model-versions/create", body, cancellationToken).ConfigureAwait(false);
-        return ReadModelVersion(doc.RootElement.GetProperty("model_version"));
+        return ReadModelVersion(Required(doc.RootElement, "model_version"));
     }
 
     /// <summary>Gets a model version (<c>GET model-versions/get</c>).</summary>
@@ -179,7 +179,7 @@ public sealed partial class MlflowClient
     {
         ArgumentNullException.ThrowIfNull(name);
         using var doc = await GetAsync("model-versions/get", [new("name", name), new("version", V(version))], cancellationToken).ConfigureAwait(false);
-        return ReadModelVersion(doc.RootElement.GetProperty("model_version"));
+        return ReadModelVersion(Required(doc.RootElement, "model_version"));
     }
 
     /// <summary>Searches model versions (<c>GET model-versions/search</c>).</summary>
@@ -210,7 +210,7 @@ public sealed partial class MlflowClient
             w.WriteString("description", s.description ?? string.Empty);
         });
         using var doc = await SendAsync(HttpMethod.Patch, "model-versions/update", null, body, cancellationToken).ConfigureAwait(false);
-        return ReadModelVersion(doc.RootElement.GetProperty("model_version"));
+        return ReadModelVersion(Required(doc.RootElement, "model_version"));
     }
 
     /// <summary>Moves a version to a stage (<c>POST model-versions/transition-stage</c>).</summary>
@@ -230,7 +230,7 @@ public sealed partial class MlflowClient
             w.WriteBoolean("archive_existing_versions", s.archiveExistingVersions);
         });
         using var doc = await PostAsync("model-versions/transition-stage", body, cancellationToken).ConfigureAwait(false);
-        return ReadModelVersion(doc.RootElement.GetProperty("model_version"));
+        return ReadModelVersion(Required(doc.RootElement, "model_version"));
     }
 
     /// <summary>Deletes a version (<c>DELETE model-versions/delete</c>, JSON body).</summary>
@@ -316,7 +316,7 @@ public sealed partial class MlflowClient
     public async Task<ModelVersion> GetModelVersionByAliasAsync(string name, string alias, CancellationToken cancellationToken = default)
     {
         using var doc = await GetAsync("registered-models/alias", [new("name", name), new("alias", alias)], cancellationToken).ConfigureAwait(false);
-        return ReadModelVersion(doc.RootElement.GetProperty("model_version"));
+        return ReadModelVersion(Required(doc.RootElement, "model_version"));
     }
 
     // ---------------------------------------------------------------- mlflow-artifacts proxy

@@ -123,7 +123,7 @@ public sealed partial class MlflowClient
     {
         ArgumentNullException.ThrowIfNull(experimentId);
         using var doc = await GetAsync("experiments/get", [new("experiment_id", experimentId)], cancellationToken).ConfigureAwait(false);
-        return MlflowJson.ReadExperiment(doc.RootElement.GetProperty("experiment"));
+        return MlflowJson.ReadExperiment(Required(doc.RootElement, "experiment"));
     }
 
     /// <summary>Gets an experiment by name (<c>GET experiments/get-by-name</c>), or <see langword="null"/> when there is none.</summary>
@@ -136,7 +136,7 @@ public sealed partial class MlflowClient
         try
         {
             using var doc = await GetAsync("experiments/get-by-name", [new("experiment_name", name)], cancellationToken).ConfigureAwait(false);
-            return MlflowJson.ReadExperiment(doc.RootElement.GetProperty("experiment"));
+            return MlflowJson.ReadExperiment(Required(doc.RootElement, "experiment"));
         }
         catch (MlflowException ex) when (ex.ErrorCode == MlflowErrorCode.ResourceDoesNotExist)
         {
@@ -236,7 +236,7 @@ public sealed partial class MlflowClient
             WriteRunTags(w, s.tags);
         });
         using var doc = await PostAsync("runs/create", body, cancellationToken).ConfigureAwait(false);
-        return MlflowJson.ReadRunInfo(doc.RootElement.GetProperty("run").GetProperty("info"));
+        return MlflowJson.ReadRunInfo(Required(doc.RootElement, "run").GetProperty("info"));
     }
 
     /// <summary>Updates a run's status, end time or name (<c>POST runs/update</c>); only set fields are sent.</summary>
@@ -264,7 +264,7 @@ public sealed partial class MlflowClient
             WriteIfSet(w, "run_name", s.update.RunName);
         });
         using var doc = await PostAsync("runs/update", body, cancellationToken).ConfigureAwait(false);
-        return MlflowJson.ReadRunInfo(doc.RootElement.GetProperty("run_info"));
+        return MlflowJson.ReadRunInfo(Required(doc.RootElement, "run_info"));
     }
 
     /// <summary>Soft-deletes a run (<c>POST runs/delete</c>).</summary>
@@ -289,7 +289,7 @@ public sealed partial class MlflowClient
     {
         ArgumentNullException.ThrowIfNull(runId);
         using var doc = await GetAsync("runs/get", [new("run_id", runId)], cancellationToken).ConfigureAwait(false);
-        return MlflowJson.ReadRun(doc.RootElement.GetProperty("run"));
+        return MlflowJson.ReadRun(Required(doc.RootElement, "run"));
     }
 
     /// <summary>Searches runs (<c>POST runs/search</c>) with MLflow's filter DSL, <c>order_by</c> and page tokens.</summary>
@@ -477,71 +477,77 @@ public sealed partial class MlflowClient
 
     // ---------------------------------------------------------------- batching
 
-    /// <summary>Splits a batch into request bodies within MLflow's limits; each item is serialized exactly once.</summary>
+    /// <summary>
+    /// Splits a batch into request bodies within MLflow's limits, as MLflow's Python client does: each request takes up to
+    /// 100 params, then up to 100 tags, then fills up with metrics (at most 1000, and 1000 entities in all), and also stays
+    /// under 1 MB. Order within each kind is kept. Each item is serialized exactly once.
+    /// </summary>
     internal static IEnumerable<byte[]> SplitBatch(string runId, ReadOnlyMemory<Metric> metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags)
     {
         var scratch = new ArrayBufferWriter<byte>(256);
+        parameters ??= [];
+        tags ??= [];
         var ps = new List<byte[]>();
         var ts = new List<byte[]>();
         var ms = new List<byte[]>();
-        var size = 0;
+        int pi = 0, ti = 0, mi = 0;
         var runIdBytes = Serialize(scratch, runId, static (w, s) => w.WriteStringValue(s)).Length;
 
         // {"run_id":<id>,"metrics":[...],"params":[...],"tags":[...]}: fixed overhead plus one comma per item.
-        int Overhead() => 12 + runIdBytes + 13 + 12 + 10 + ps.Count + ts.Count + ms.Count;
-
-        bool Fits(int itemBytes, int kindCount, int kindLimit) =>
-            kindCount < kindLimit && ps.Count + ts.Count + ms.Count < MaxEntitiesPerBatch && Overhead() + size + itemBytes + 1 <= MaxBatchRequestBytes;
-
-        byte[] Flush()
+        const int Fixed = 12 + 13 + 12 + 10;
+        while (pi < parameters.Count || ti < tags.Count || mi < metrics.Length)
         {
-            var body = ComposeBatch(runId, ms, ps, ts);
+            var size = Fixed + runIdBytes;
+            var count = 0;
+
+            bool Fits(int itemBytes) => count == 0 || (count < MaxEntitiesPerBatch && size + itemBytes + 1 <= MaxBatchRequestBytes);
+
+            while (pi < parameters.Count && ps.Count < MaxParamsTagsPerBatch)
+            {
+                var item = Serialize(scratch, parameters[pi], static (w, s) => MlflowJson.WriteKeyValue(w, s.Key, s.Value));
+                if (!Fits(item.Length))
+                {
+                    break;
+                }
+
+                ps.Add(item);
+                size += item.Length + 1;
+                count++;
+                pi++;
+            }
+
+            while (ti < tags.Count && ts.Count < MaxParamsTagsPerBatch)
+            {
+                var item = Serialize(scratch, tags[ti], static (w, s) => MlflowJson.WriteKeyValue(w, s.Key, s.Value));
+                if (!Fits(item.Length))
+                {
+                    break;
+                }
+
+                ts.Add(item);
+                size += item.Length + 1;
+                count++;
+                ti++;
+            }
+
+            while (mi < metrics.Length && ms.Count < MaxMetricsPerBatch)
+            {
+                var item = Serialize(scratch, metrics.Span[mi], static (w, s) => MlflowJson.WriteMetric(w, s));
+                if (!Fits(item.Length))
+                {
+                    break;
+                }
+
+                ms.Add(item);
+                size += item.Length + 1;
+                count++;
+                mi++;
+            }
+
+            yield return ComposeBatch(runId, ms, ps, ts);
             ps.Clear();
             ts.Clear();
             ms.Clear();
-            size = 0;
-            return body;
-        }
-
-        foreach (var p in parameters ?? [])
-        {
-            var item = Serialize(scratch, p, static (w, s) => MlflowJson.WriteKeyValue(w, s.Key, s.Value));
-            if (!Fits(item.Length, ps.Count, MaxParamsTagsPerBatch))
-            {
-                yield return Flush();
-            }
-
-            ps.Add(item);
-            size += item.Length;
-        }
-
-        foreach (var t in tags ?? [])
-        {
-            var item = Serialize(scratch, t, static (w, s) => MlflowJson.WriteKeyValue(w, s.Key, s.Value));
-            if (!Fits(item.Length, ts.Count, MaxParamsTagsPerBatch))
-            {
-                yield return Flush();
-            }
-
-            ts.Add(item);
-            size += item.Length;
-        }
-
-        for (var i = 0; i < metrics.Length; i++)
-        {
-            var item = Serialize(scratch, metrics.Span[i], static (w, s) => MlflowJson.WriteMetric(w, s));
-            if (!Fits(item.Length, ms.Count, MaxMetricsPerBatch))
-            {
-                yield return Flush();
-            }
-
-            ms.Add(item);
-            size += item.Length;
-        }
-
-        if (ps.Count + ts.Count + ms.Count > 0)
-        {
-            yield return Flush();
         }
     }
 
@@ -764,6 +770,11 @@ public sealed partial class MlflowClient
     }
 
     private static string? NextToken(JsonElement root) => MlflowJson.Str(root, "next_page_token") is { Length: > 0 } t ? t : null;
+
+    private static JsonElement Required(JsonElement root, string field) =>
+        root.ValueKind == JsonValueKind.Object && root.TryGetProperty(field, out var value) && value.ValueKind == JsonValueKind.Object
+            ? value
+            : throw Malformed("response", field);
 
     private static MlflowException Malformed(string endpoint, string field) =>
         new("BAD_RESPONSE", $"MLflow {endpoint} returned no '{field}'; check that the tracking URI points at an MLflow server.", HttpStatusCode.OK, false);

@@ -243,6 +243,7 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
             }
 
             args["__method"] = req.HttpMethod;
+            args["__length"] = body.Length;
             JsonObject result;
             lock (_gate)
             {
@@ -786,6 +787,11 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
         if (metrics.Count > 1000 || ps.Count > 100 || ts.Count > 100 || metrics.Count + ps.Count + ts.Count > 1000)
         {
             throw new MlflowError("INVALID_PARAMETER_VALUE", $"A batch logging request can contain at most 1000 metrics, 100 params, 100 tags and 1000 entities in total. Got {metrics.Count} metrics, {ps.Count} params, {ts.Count} tags.");
+        }
+
+        if (a["__length"]!.GetValue<int>() > 1_000_000)
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", "Batched logging API requests must be at most 1 MB in size.");
         }
 
         var run = ActiveRun(Str(a, "run_id"));
