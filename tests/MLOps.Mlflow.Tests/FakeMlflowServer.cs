@@ -79,6 +79,9 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Metric entries in accepted log-batch requests, duplicates included (the store itself de-duplicates).</summary>
+    public long MetricEntriesReceived { get; private set; }
+
     public IReadOnlyList<SeenRequest> RequestsTo(string path) => Requests.Where(r => r.Path == path).ToList();
 
     public IReadOnlyList<(string Key, double Value, long Timestamp, long Step)> PointsOf(string runId)
@@ -813,6 +816,8 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
         {
             run.AddMetric(m!.AsObject());
         }
+
+        MetricEntriesReceived += metrics.Count;
 
         foreach (var t in ts)
         {

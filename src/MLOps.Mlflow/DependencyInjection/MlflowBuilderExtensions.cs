@@ -44,7 +44,11 @@ public static class MlflowBuilderExtensions
 
         if (!services.Any(static d => d.ServiceType == typeof(MlflowClient)))
         {
+            // The factory's own request logging is removed: even with redaction its structured state carries the raw
+            // header values (the Authorization token) to any sink that exports state. MlflowClient logs failures itself.
             services.AddHttpClient(HttpClientName, static http => http.Timeout = Timeout.InfiniteTimeSpan)
+                .RemoveAllLoggers()
+                .RedactLoggedHeaders(static _ => true)
                 .AddStandardResilienceHandler()
                 .Configure(static (HttpStandardResilienceOptions r, IServiceProvider sp) =>
                 {
