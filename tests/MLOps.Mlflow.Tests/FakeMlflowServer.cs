@@ -92,6 +92,10 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
         }
     }
 
+    /// <summary>Bytes of uploads still in progress (streamed to temp files as they arrive).</summary>
+    public long UploadBytesSoFar() =>
+        Directory.EnumerateFiles(_artifactDir, ".upload-*").Sum(f => new FileInfo(f).Length);
+
     public byte[]? ArtifactBytes(string path)
     {
         var full = Path.Combine(_artifactDir, path);
