@@ -1,0 +1,62 @@
+using System.Globalization;
+using System.Net;
+
+namespace MLOps.Mlflow;
+
+/// <summary>
+/// An error returned by an MLflow server (its <c>{"error_code": ..., "message": ...}</c> body), or a failure to reach it.
+/// </summary>
+/// <remarks>
+/// <see cref="MLOpsException.IsTransient"/> is <see langword="true"/> for HTTP 408, 429 and 5xx and for network
+/// failures and timeouts: retrying the same call later may succeed. The message never contains a credential.
+/// </remarks>
+public class MlflowException : MLOpsException
+{
+    /// <summary>Initializes a new instance of the <see cref="MlflowException"/> class.</summary>
+    /// <param name="errorCode">MLflow's error code, for example <c>RESOURCE_DOES_NOT_EXIST</c>.</param>
+    /// <param name="message">The message.</param>
+    /// <param name="statusCode">The HTTP status, or <see langword="null"/> when no response came.</param>
+    /// <param name="isTransient">Whether retrying may succeed.</param>
+    /// <param name="innerException">The cause, or <see langword="null"/>.</param>
+    public MlflowException(string errorCode, string message, HttpStatusCode? statusCode, bool isTransient, Exception? innerException = null)
+        : base(message, isTransient, innerException)
+    {
+        ErrorCode = errorCode;
+        StatusCode = statusCode;
+    }
+
+    /// <summary>Gets MLflow's string error code (<c>INVALID_PARAMETER_VALUE</c>, <c>RESOURCE_ALREADY_EXISTS</c>, ...).</summary>
+    public string ErrorCode { get; }
+
+    /// <summary>Gets the HTTP status of the response, or <see langword="null"/> when none came (network failure, timeout).</summary>
+    public HttpStatusCode? StatusCode { get; }
+
+    /// <summary>Tells whether an HTTP status is in MLflow's transient set (408, 429, 5xx).</summary>
+    /// <param name="status">The status.</param>
+    /// <returns><see langword="true"/> when a retry may succeed.</returns>
+    public static bool IsTransientStatus(HttpStatusCode status) => (int)status is 408 or 429 or >= 500;
+
+    internal static string Describe(string method, string path, HttpStatusCode? status, string errorCode, string serverMessage) =>
+        status is { } s
+            ? string.Create(CultureInfo.InvariantCulture, $"MLflow {method} {path} failed with HTTP {(int)s} {errorCode}: {serverMessage}")
+            : string.Create(CultureInfo.InvariantCulture, $"MLflow {method} {path} failed before a response came ({errorCode}): {serverMessage}");
+}
+
+/// <summary>
+/// Thrown for an <see cref="Registry.IModelRegistry"/> or <see cref="Artifacts.IArtifactStore"/> member that an MLflow
+/// server cannot back (for example the assignment history, which MLflow does not keep).
+/// </summary>
+public sealed class MlflowNotSupportedException : MLOpsException
+{
+    /// <summary>Initializes a new instance of the <see cref="MlflowNotSupportedException"/> class.</summary>
+    /// <param name="member">The member that is not supported.</param>
+    /// <param name="reason">Why, and what to use instead.</param>
+    public MlflowNotSupportedException(string member, string reason)
+        : base($"{member} is not supported by the MLflow backend: {reason}")
+    {
+        Member = member;
+    }
+
+    /// <summary>Gets the unsupported member's name.</summary>
+    public string Member { get; }
+}
