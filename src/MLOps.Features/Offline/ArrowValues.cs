@@ -17,6 +17,13 @@ internal static class ArrowValues
         _ => StringType.Default,
     };
 
+    /// <summary>Finds a column by name, or <see langword="null"/> (Arrow's own lookup throws on a missing name).</summary>
+    public static IArrowArray? Find(RecordBatch batch, string name)
+    {
+        var i = batch.Schema.GetFieldIndex(name);
+        return i < 0 ? null : batch.Column(i);
+    }
+
     /// <summary>Reads one value of an Arrow array as a boxed CLR value (null when null).</summary>
     public static object? Get(IArrowArray array, int i)
     {

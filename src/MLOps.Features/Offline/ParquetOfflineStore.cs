@@ -121,7 +121,7 @@ public sealed class ParquetOfflineStore
             }
         }
 
-        var tsColumn = entityRows.Column(_options.EntityTimestampColumn) as TimestampArray
+        var tsColumn = ArrowValues.Find(entityRows, _options.EntityTimestampColumn) as TimestampArray
             ?? throw new FeatureStoreException($"The entity rows have no timestamp column '{_options.EntityTimestampColumn}'; add an Arrow timestamp column with that name.");
         var n = entityRows.Length;
         var entityTs = new long[n];
@@ -189,7 +189,7 @@ public sealed class ParquetOfflineStore
     private static IArrowArray ComputeOnDemand(OnDemandFeatureView odfv, FeatureField output, RecordBatch entityRows, Dictionary<string, (FeatureColumnBuffer Buffer, int[] Rows)> byRef)
     {
         var inputs = odfv.Inputs.Select(i => (Name: FeatureReference.Parse(i).Feature, Source: byRef[i])).ToArray();
-        var request = odfv.RequestFields.Select(f => (f.Name, f.Type, Column: entityRows.Column(f.Name)
+        var request = odfv.RequestFields.Select(f => (f.Name, f.Type, Column: ArrowValues.Find(entityRows, f.Name)
             ?? throw new FeatureStoreException($"On-demand view '{odfv.Name}' needs the request column '{f.Name}' in the entity rows."))).ToArray();
         var values = new object?[entityRows.Length];
         var row = new Dictionary<string, object?>(StringComparer.Ordinal);
@@ -216,7 +216,7 @@ public sealed class ParquetOfflineStore
 
     private static Task<JoinedView> JoinViewAsync(FeatureView view, List<string> features, RecordBatch entityRows, long[] entityTs, bool[] hasTs, RetrievalCounters counters, CancellationToken ct)
     {
-        var keyColumns = view.JoinKeys.Select(k => entityRows.Column(k)
+        var keyColumns = view.JoinKeys.Select(k => ArrowValues.Find(entityRows, k)
             ?? throw new FeatureStoreException($"The entity rows have no column '{k}', the join key of feature view '{view.Name}'.")).ToArray();
         if (keyColumns.Length == 1 && view.Entities[0].ValueType is FeatureValueType.Int64 or FeatureValueType.Int32)
         {
