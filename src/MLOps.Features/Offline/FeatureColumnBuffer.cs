@@ -1,0 +1,89 @@
+using Apache.Arrow;
+using Array = System.Array;
+
+namespace MLOps.Features.Offline;
+
+/// <summary>Accumulates one feature's candidate values and gathers them into an Arrow array.</summary>
+internal abstract class FeatureColumnBuffer
+{
+    public static FeatureColumnBuffer Create(FeatureValueType type) => type switch
+    {
+        FeatureValueType.Int32 => new StructBuffer<int>(static (b, v) => ((Int32Array.Builder)b).Append(v), static () => new Int32Array.Builder(), static b => ((Int32Array.Builder)b).AppendNull(), static b => ((Int32Array.Builder)b).Build()),
+        FeatureValueType.Int64 => new StructBuffer<long>(static (b, v) => ((Int64Array.Builder)b).Append(v), static () => new Int64Array.Builder(), static b => ((Int64Array.Builder)b).AppendNull(), static b => ((Int64Array.Builder)b).Build()),
+        FeatureValueType.Float32 => new StructBuffer<float>(static (b, v) => ((FloatArray.Builder)b).Append(v), static () => new FloatArray.Builder(), static b => ((FloatArray.Builder)b).AppendNull(), static b => ((FloatArray.Builder)b).Build()),
+        FeatureValueType.Float64 => new StructBuffer<double>(static (b, v) => ((DoubleArray.Builder)b).Append(v), static () => new DoubleArray.Builder(), static b => ((DoubleArray.Builder)b).AppendNull(), static b => ((DoubleArray.Builder)b).Build()),
+        FeatureValueType.Bool => new StructBuffer<bool>(static (b, v) => ((BooleanArray.Builder)b).Append(v), static () => new BooleanArray.Builder(), static b => ((BooleanArray.Builder)b).AppendNull(), static b => ((BooleanArray.Builder)b).Build()),
+        _ => new StringBuffer(),
+    };
+
+    public abstract void Append(Array source, int index);
+
+    public abstract object? GetBoxed(int row);
+
+    /// <summary>Builds an array with one value per entry of <paramref name="rows"/>; -1 gives null.</summary>
+    public abstract IArrowArray Gather(int[] rows);
+
+    private sealed class StructBuffer<T>(Action<object, T> append, Func<object> create, Action<object> appendNull, Func<object, IArrowArray> build) : FeatureColumnBuffer
+        where T : struct
+    {
+        private T?[] _values = new T?[1024];
+        private int _count;
+
+        public override void Append(Array source, int index)
+        {
+            if (_count == _values.Length)
+            {
+                Array.Resize(ref _values, _values.Length * 2);
+            }
+
+            _values[_count++] = ((T?[])source)[index];
+        }
+
+        public override object? GetBoxed(int row) => row < 0 ? null : _values[row];
+
+        public override IArrowArray Gather(int[] rows)
+        {
+            var b = create();
+            foreach (var r in rows)
+            {
+                if (r >= 0 && _values[r] is { } v)
+                {
+                    append(b, v);
+                }
+                else
+                {
+                    appendNull(b);
+                }
+            }
+
+            return build(b);
+        }
+    }
+
+    private sealed class StringBuffer : FeatureColumnBuffer
+    {
+        private readonly List<string?> _values = [];
+
+        public override void Append(Array source, int index) => _values.Add(((string?[])source)[index]);
+
+        public override object? GetBoxed(int row) => row < 0 ? null : _values[row];
+
+        public override IArrowArray Gather(int[] rows)
+        {
+            var b = new StringArray.Builder();
+            foreach (var r in rows)
+            {
+                if (r >= 0 && _values[r] is { } v)
+                {
+                    b.Append(v);
+                }
+                else
+                {
+                    b.AppendNull();
+                }
+            }
+
+            return b.Build();
+        }
+    }
+}

@@ -1,0 +1,84 @@
+using System.Buffers.Binary;
+using System.Globalization;
+using System.Text;
+
+namespace MLOps.Features.Online;
+
+/// <summary>
+/// Feast's entity-key serialization, version 3 (<c>serialize_entity_key</c>): keys sorted by join-key name,
+/// <c>u32 count</c>, then per key <c>u32 2, u32 len, utf8</c>, then per value <c>u32 type, u32 len, bytes</c>, all
+/// little-endian. Types: STRING=2, INT32=3, INT64=4. Thread-safe.
+/// </summary>
+public static class EntityKeySerializer
+{
+    /// <summary>Serializes the key of an entity of <paramref name="view"/>.</summary>
+    /// <param name="view">The view whose entities give the join keys and value types.</param>
+    /// <param name="values">Key values in <see cref="FeatureView.JoinKeys"/> order.</param>
+    /// <returns>The v3 bytes.</returns>
+    /// <exception cref="FeatureStoreException">The value count is wrong or a value does not fit its type.</exception>
+    public static byte[] Serialize(FeatureView view, IReadOnlyList<object> values)
+    {
+        ArgumentNullException.ThrowIfNull(view);
+        ArgumentNullException.ThrowIfNull(values);
+        if (values.Count != view.Entities.Count)
+        {
+            throw new FeatureStoreException($"Feature view '{view.Name}' has {view.Entities.Count} join keys but {values.Count} key values were given.");
+        }
+
+        var order = Enumerable.Range(0, values.Count).OrderBy(i => view.Entities[i].JoinKey, StringComparer.Ordinal).ToArray();
+        using var ms = new MemoryStream();
+        Span<byte> u32 = stackalloc byte[4];
+        Span<byte> l = stackalloc byte[8];
+        void WriteU32(uint v, Span<byte> buf)
+        {
+            BinaryPrimitives.WriteUInt32LittleEndian(buf, v);
+            ms.Write(buf);
+        }
+
+        WriteU32((uint)values.Count, u32);
+        foreach (var i in order)
+        {
+            var name = Encoding.UTF8.GetBytes(view.Entities[i].JoinKey);
+            WriteU32(2, u32);
+            WriteU32((uint)name.Length, u32);
+            ms.Write(name);
+        }
+
+        foreach (var i in order)
+        {
+            var v = values[i] ?? throw new FeatureStoreException($"The key value of '{view.Entities[i].JoinKey}' is null.");
+            try
+            {
+                switch (view.Entities[i].ValueType)
+                {
+                    case FeatureValueType.Int64:
+                        WriteU32(4, u32);
+                        WriteU32(8, u32);
+                        BinaryPrimitives.WriteInt64LittleEndian(l, Convert.ToInt64(v, CultureInfo.InvariantCulture));
+                        ms.Write(l);
+                        break;
+                    case FeatureValueType.Int32:
+                        WriteU32(3, u32);
+                        WriteU32(4, u32);
+                        BinaryPrimitives.WriteInt32LittleEndian(u32, Convert.ToInt32(v, CultureInfo.InvariantCulture));
+                        ms.Write(u32);
+                        break;
+                    case FeatureValueType.String:
+                        var s = Encoding.UTF8.GetBytes(Convert.ToString(v, CultureInfo.InvariantCulture)!);
+                        WriteU32(2, u32);
+                        WriteU32((uint)s.Length, u32);
+                        ms.Write(s);
+                        break;
+                    default:
+                        throw new FeatureStoreException($"Entity '{view.Entities[i].Name}' has type {view.Entities[i].ValueType}; Feast keys are Int32, Int64 or String.");
+                }
+            }
+            catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+            {
+                throw new FeatureStoreException($"Key value '{v}' does not fit entity '{view.Entities[i].Name}' of type {view.Entities[i].ValueType}.");
+            }
+        }
+
+        return ms.ToArray();
+    }
+}
