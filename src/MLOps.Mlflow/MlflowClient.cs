@@ -651,7 +651,8 @@ public sealed partial class MlflowClient
         }
         catch (Exception ex) when (ex is HttpRequestException or TimeoutException or OperationCanceledException or Polly.ExecutionRejectedException)
         {
-            var code = ex is HttpRequestException ? MlflowErrorCode.TemporarilyUnavailable : "DEADLINE_EXCEEDED";
+            // Network failure or an open circuit: the server is unavailable; a timeout (attempt or total): deadline.
+            var code = ex is HttpRequestException or Polly.CircuitBreaker.BrokenCircuitException ? MlflowErrorCode.TemporarilyUnavailable : "DEADLINE_EXCEEDED";
             Log.RequestFailed(_logger, request.Method.Method, label, 0, code);
             throw new MlflowException(code, MlflowException.Describe(request.Method.Method, label, null, code, Scrub(ex.Message)), null, true, null);
         }

@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Configuration;
 using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Options;
 using MLOps.Artifacts;
@@ -46,5 +47,23 @@ public sealed class DependencyInjectionTests
         var act = () => provider.GetRequiredService<IOptions<MlflowOptions>>().Value;
 
         act.Should().Throw<OptionsValidationException>().WithMessage("*TrackingUri*http://mlflow:5000*");
+    }
+
+    [Fact]
+    public async Task AddMlflow_ConfigurationSection_BindsOptions()
+    {
+        var config = new Microsoft.Extensions.Configuration.ConfigurationBuilder().AddInMemoryCollection(new Dictionary<string, string?>
+        {
+            ["Mlflow:TrackingUri"] = "http://mlflow.example:5000",
+            ["Mlflow:MaxRetries"] = "3",
+        }).Build();
+        var services = new ServiceCollection();
+        services.AddMLOps().AddMlflow(config.GetSection("Mlflow"));
+        await using var provider = services.BuildServiceProvider();
+
+        var o = provider.GetRequiredService<IOptions<MlflowOptions>>().Value;
+
+        o.TrackingUri.Should().Be(new Uri("http://mlflow.example:5000"));
+        o.MaxRetries.Should().Be(3);
     }
 }

@@ -15,7 +15,7 @@ internal sealed record SeenRequest(string Method, string Path, string Query, byt
 }
 
 /// <summary>A scripted response that replaces normal handling.</summary>
-internal sealed record Fault(int Status, string Body, string? RetryAfter = null, bool Drop = false);
+internal sealed record Fault(int Status, string Body, string? RetryAfter = null, bool Drop = false, int DelayMs = 0);
 
 /// <summary>
 /// An in-process MLflow server on 127.0.0.1 (HttpListener, free port) that follows mlflow.md's wire format strictly,
@@ -181,6 +181,17 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
 
             if (Faults.TryDequeue(out var fault))
             {
+                if (fault.DelayMs > 0)
+                {
+                    // A slow server: answers normally, late.
+                    await Task.Delay(fault.DelayMs);
+                }
+
+                if (fault.Status == 0 && !fault.Drop)
+                {
+                    goto Normal;
+                }
+
                 if (fault.Drop)
                 {
                     res.Abort();
@@ -196,6 +207,7 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
                 return;
             }
 
+        Normal:
             if (RequiredAuthorization is not null && req.Headers["Authorization"] != RequiredAuthorization)
             {
                 // A typical auth layer in front of MLflow: no MLflow error body, echoes nothing secret.

@@ -56,4 +56,20 @@ public sealed class ResilienceTests
         (await act.Should().ThrowAsync<MlflowException>()).Which.ErrorCode.Should().Be(MlflowErrorCode.ResourceAlreadyExists);
         h.Server.RequestsTo("/api/2.0/mlflow/experiments/create").Should().HaveCount(1);
     }
+
+    [Fact]
+    public async Task Call_SlowFirstAttempt_AttemptTimeoutThenRetrySucceeds()
+    {
+        await using var h = new DiHarness(o =>
+        {
+            o.AttemptTimeout = TimeSpan.FromSeconds(5);
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
+        });
+        h.Server.Faults.Enqueue(new Fault(0, string.Empty, DelayMs: 3000));
+
+        var experiment = await h.DriveAsync(h.Client.GetExperimentAsync("0"), TimeSpan.FromSeconds(1));
+
+        experiment.Name.Should().Be("Default");
+        h.Server.RequestsTo("/api/2.0/mlflow/experiments/get").Should().HaveCount(2, "the first attempt timed out on fake time and was retried");
+    }
 }

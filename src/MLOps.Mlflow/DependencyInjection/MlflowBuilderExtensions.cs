@@ -92,8 +92,20 @@ public static class MlflowBuilderExtensions
         return builder;
     }
 
+    /// <summary>Registers the MLflow backends with options bound from configuration (keys as <see cref="MlflowOptions"/>' properties).</summary>
+    /// <param name="builder">The suite builder.</param>
+    /// <param name="section">The section, for example <c>configuration.GetSection("Mlflow")</c>.</param>
+    /// <returns>The builder.</returns>
+    public static IMLOpsBuilder AddMlflow(this IMLOpsBuilder builder, Microsoft.Extensions.Configuration.IConfigurationSection section)
+    {
+        ArgumentNullException.ThrowIfNull(builder);
+        ArgumentNullException.ThrowIfNull(section);
+        builder.Services.AddOptions<MlflowOptions>().Bind(section);
+        return builder.AddMlflow();
+    }
+
     /// <summary>Also replaces the suite's <see cref="IArtifactStore"/> with the mlflow-artifacts proxy (<see cref="MlflowArtifactStore"/>).</summary>
-    /// <param name="builder">The suite builder, after <see cref="AddMlflow"/>.</param>
+    /// <param name="builder">The suite builder, after <c>AddMlflow</c>.</param>
     /// <returns>The builder.</returns>
     public static IMLOpsBuilder UseMlflowArtifactStore(this IMLOpsBuilder builder)
     {
