@@ -18,6 +18,9 @@ internal abstract class FeatureColumnBuffer
 
     public abstract void Append(Array source, int index);
 
+    /// <summary>Appends <c>source[rows[0..count)]</c>.</summary>
+    public abstract void AppendRows(Array source, int[] rows, int count);
+
     public abstract object? GetBoxed(int row);
 
     /// <summary>Builds an array with one value per entry of <paramref name="rows"/>; -1 gives null.</summary>
@@ -36,7 +39,33 @@ internal abstract class FeatureColumnBuffer
                 Array.Resize(ref _values, _values.Length * 2);
             }
 
-            _values[_count++] = ((T?[])source)[index];
+            _values[_count++] = source is T[] plain ? plain[index] : ((T?[])source)[index];
+        }
+
+        public override void AppendRows(Array source, int[] rows, int count)
+        {
+            if (_count + count > _values.Length)
+            {
+                Array.Resize(ref _values, Math.Max(_values.Length * 2, _count + count));
+            }
+
+            if (source is T[] plain)
+            {
+                for (var i = 0; i < count; i++)
+                {
+                    _values[_count + i] = plain[rows[i]];
+                }
+            }
+            else
+            {
+                var nullable = (T?[])source;
+                for (var i = 0; i < count; i++)
+                {
+                    _values[_count + i] = nullable[rows[i]];
+                }
+            }
+
+            _count += count;
         }
 
         public override object? GetBoxed(int row) => row < 0 ? null : _values[row];
@@ -65,6 +94,15 @@ internal abstract class FeatureColumnBuffer
         private readonly List<string?> _values = [];
 
         public override void Append(Array source, int index) => _values.Add(((string?[])source)[index]);
+
+        public override void AppendRows(Array source, int[] rows, int count)
+        {
+            var strings = (string?[])source;
+            for (var i = 0; i < count; i++)
+            {
+                _values.Add(strings[rows[i]]);
+            }
+        }
 
         public override object? GetBoxed(int row) => row < 0 ? null : _values[row];
 

@@ -14,10 +14,10 @@ internal sealed class RowGroupData
     /// <summary>Created time in microseconds, or <see langword="null"/> when the source has no created column.</summary>
     public required long?[]? CreatedTs { get; init; }
 
-    /// <summary>Join-key columns in view order: <c>long?[]</c>, <c>int?[]</c> or <c>string?[]</c>.</summary>
+    /// <summary>Join-key columns in view order: <c>long[]</c>/<c>long?[]</c>, <c>int[]</c>/<c>int?[]</c> or <c>string?[]</c>.</summary>
     public required Array[] Keys { get; init; }
 
-    /// <summary>Feature columns in schema order: <c>T?[]</c> or <c>string?[]</c>.</summary>
+    /// <summary>Feature columns in schema order: <c>T[]</c> (required column), <c>T?[]</c> or <c>string?[]</c>.</summary>
     public required Array[] Features { get; init; }
 }
 
@@ -187,6 +187,18 @@ internal static class ParquetViewReader
 
     private static async Task<long?[]> ReadTimestampsAsync(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
     {
+        if (field.ClrType == typeof(DateTime) && !field.IsNullable)
+        {
+            var plain = await ReadPlainAsync<DateTime>(rg, field, n, ct).ConfigureAwait(false);
+            var micros = new long?[n];
+            for (var i = 0; i < n; i++)
+            {
+                micros[i] = (plain[i].Ticks - EpochTicks) / 10;
+            }
+
+            return micros;
+        }
+
         if (field.ClrType == typeof(DateTime))
         {
             var d = await ReadStructAsync<DateTime>(rg, field, n, ct).ConfigureAwait(false);
@@ -219,27 +231,27 @@ internal static class ParquetViewReader
         var t = field.ClrType;
         if (t == typeof(long))
         {
-            return await ReadStructAsync<long>(rg, field, n, ct).ConfigureAwait(false);
+            return await ReadValuesAsync<long>(rg, field, n, ct).ConfigureAwait(false);
         }
 
         if (t == typeof(int))
         {
-            return await ReadStructAsync<int>(rg, field, n, ct).ConfigureAwait(false);
+            return await ReadValuesAsync<int>(rg, field, n, ct).ConfigureAwait(false);
         }
 
         if (t == typeof(float))
         {
-            return await ReadStructAsync<float>(rg, field, n, ct).ConfigureAwait(false);
+            return await ReadValuesAsync<float>(rg, field, n, ct).ConfigureAwait(false);
         }
 
         if (t == typeof(double))
         {
-            return await ReadStructAsync<double>(rg, field, n, ct).ConfigureAwait(false);
+            return await ReadValuesAsync<double>(rg, field, n, ct).ConfigureAwait(false);
         }
 
         if (t == typeof(bool))
         {
-            return await ReadStructAsync<bool>(rg, field, n, ct).ConfigureAwait(false);
+            return await ReadValuesAsync<bool>(rg, field, n, ct).ConfigureAwait(false);
         }
 
         if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
@@ -262,14 +274,35 @@ internal static class ParquetViewReader
             return result;
         }
 
-        var plain = new T[n];
-        await rg.ReadAsync<T>(field, plain.AsMemory(), null, ct).ConfigureAwait(false);
+        var plain = await ReadPlainAsync<T>(rg, field, n, ct).ConfigureAwait(false);
         for (var i = 0; i < n; i++)
         {
             result[i] = plain[i];
         }
 
         return result;
+    }
+
+    /// <summary>Reads a column as <c>T?[]</c> when it is nullable, else as a plain <c>T[]</c> (no copy).</summary>
+    private static async Task<Array> ReadValuesAsync<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+        where T : struct
+    {
+        if (field.IsNullable)
+        {
+            var result = new T?[n];
+            await rg.ReadAsync<T>(field, result.AsMemory(), null, ct).ConfigureAwait(false);
+            return result;
+        }
+
+        return await ReadPlainAsync<T>(rg, field, n, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<T[]> ReadPlainAsync<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+        where T : struct
+    {
+        var plain = new T[n];
+        await rg.ReadAsync<T>(field, plain.AsMemory(), null, ct).ConfigureAwait(false);
+        return plain;
     }
 }
 
