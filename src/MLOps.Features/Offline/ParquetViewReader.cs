@@ -53,49 +53,108 @@ internal static class ParquetViewReader
 
             // Statistics are trusted only once the first row group shows how they map to its actual times:
             // Parquet.Net 6.1.0, for one, writes millisecond min/max for microsecond columns.
+            // Decoding is pipelined: while the caller joins row group g, a second reader (own stream) decodes the next one.
+            // The first reader only probes statistics; two more (own streams) take turns decoding.
+            var second = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
+            await using var secondScope = second.ConfigureAwait(false);
+            var third = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
+            await using var thirdScope = third.ConfigureAwait(false);
+            ParquetReader[] readers = [second, third];
             long? scale = null;
-            for (var g = 0; g < reader.RowGroupCount; g++)
+            Task<RowGroupData>? pending = null;
+            var use = 0;
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var rg = reader.OpenRowGroupReader(g);
-                var stats = rg.GetStatistics(tsField);
-                if (g > 0 && !Overlaps(stats, scale, minMicros, maxMicros))
+                for (var g = 0; g < reader.RowGroupCount || pending is not null; g++)
                 {
-                    counters.RowGroupsSkipped++;
-                    continue;
-                }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var next = -1;
+                    for (; g < reader.RowGroupCount; g++)
+                    {
+                        Parquet.Data.DataColumnStatistics? stats;
+                        using (var probe = reader.OpenRowGroupReader(g))
+                        {
+                            stats = probe.GetStatistics(tsField);
+                        }
 
-                counters.RowGroupsRead++;
-                var n = checked((int)rg.RowCount);
-                counters.RowsRead += n;
-                var keys = new Array[keyFields.Length];
-                for (var k = 0; k < keys.Length; k++)
-                {
-                    keys[k] = await ReadAnyAsync(rg, keyFields[k], n, cancellationToken).ConfigureAwait(false);
-                }
+                        if (g == 0 || Overlaps(stats, scale, minMicros, maxMicros))
+                        {
+                            next = g;
+                            break;
+                        }
 
-                var features = new Array[featureFields.Length];
-                for (var k = 0; k < features.Length; k++)
-                {
-                    features[k] = await ReadAnyAsync(rg, featureFields[k], n, cancellationToken).ConfigureAwait(false);
-                }
+                        counters.RowGroupsSkipped++;
+                    }
 
-                var eventTs = await ReadTimestampsAsync(rg, tsField, n, cancellationToken).ConfigureAwait(false);
-                if (g == 0)
-                {
-                    scale = Calibrate(stats, eventTs);
-                }
+                    Task<RowGroupData>? launched = null;
+                    if (next >= 0)
+                    {
+                        counters.RowGroupsRead++;
+                        var target = readers[use];
+                        use ^= 1;
+                        var index = next;
+                        launched = Task.Run(() => DecodeAsync(target, index, tsField, createdField, keyFields, featureFields, cancellationToken), cancellationToken);
+                        if (index == 0)
+                        {
+                            // Row group 0 calibrates the statistics before any later group is judged by them.
+                            var first = await launched.ConfigureAwait(false);
+                            using (var probe = reader.OpenRowGroupReader(0))
+                            {
+                                scale = Calibrate(probe.GetStatistics(tsField), first.EventTs);
+                            }
 
-                yield return new RowGroupData
+                            launched = Task.FromResult(first);
+                        }
+                    }
+
+                    if (pending is not null)
+                    {
+                        var done = await pending.ConfigureAwait(false);
+                        counters.RowsRead += done.Count;
+                        pending = launched;
+                        yield return done;
+                    }
+                    else
+                    {
+                        pending = launched;
+                    }
+                }
+            }
+            finally
+            {
+                // An abandoned enumeration must not dispose a reader under a running decode.
+                if (pending is not null)
                 {
-                    Count = n,
-                    EventTs = eventTs,
-                    CreatedTs = createdField is null ? null : await ReadTimestampsAsync(rg, createdField, n, cancellationToken).ConfigureAwait(false),
-                    Keys = keys,
-                    Features = features,
-                };
+                    await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
         }
+    }
+
+    private static async Task<RowGroupData> DecodeAsync(ParquetReader reader, int g, DataField tsField, DataField? createdField, DataField[] keyFields, DataField[] featureFields, CancellationToken cancellationToken)
+    {
+        using var rg = reader.OpenRowGroupReader(g);
+        var n = checked((int)rg.RowCount);
+        var keys = new Array[keyFields.Length];
+        for (var k = 0; k < keys.Length; k++)
+        {
+            keys[k] = await ReadAnyAsync(rg, keyFields[k], n, cancellationToken).ConfigureAwait(false);
+        }
+
+        var features = new Array[featureFields.Length];
+        for (var k = 0; k < features.Length; k++)
+        {
+            features[k] = await ReadAnyAsync(rg, featureFields[k], n, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new RowGroupData
+        {
+            Count = n,
+            EventTs = await ReadTimestampsAsync(rg, tsField, n, cancellationToken).ConfigureAwait(false),
+            CreatedTs = createdField is null ? null : await ReadTimestampsAsync(rg, createdField, n, cancellationToken).ConfigureAwait(false),
+            Keys = keys,
+            Features = features,
+        };
     }
 
     /// <summary>
