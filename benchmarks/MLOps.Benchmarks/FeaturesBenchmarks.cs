@@ -44,8 +44,24 @@ public class FeaturesPointInTimeBenchmarks
     }
 
     [GlobalCleanup]
-    public void Cleanup() =>
-        Console.WriteLine($"// features: peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
+    public void Cleanup()
+    {
+        // The same cross-check the peers print: matched rows and the sum of f0.
+        var batch = _store.GetHistoricalFeaturesAsync(_entities, _refs).GetAwaiter().GetResult().Batch;
+        var f0 = (FloatArray)batch.Column("f0");
+        var matched = 0;
+        var sum = 0.0;
+        for (var i = 0; i < f0.Length; i++)
+        {
+            if (f0.GetValue(i) is { } v)
+            {
+                matched++;
+                sum += v;
+            }
+        }
+
+        Console.WriteLine($"// features: rows={batch.Length} matched={matched} sum_f0={sum:F3} peak working set {Process.GetCurrentProcess().PeakWorkingSet64 / (1 << 20)} MiB");
+    }
 }
 
 /// <summary>Online read of 100 entities x 20 features from the SQLite online store.</summary>

@@ -255,14 +255,21 @@ public sealed class ParquetOfflineStore
         var lower = ttl > 0 && min != long.MaxValue ? min - ttl : long.MinValue;
         var featureIndex = features.Select(f => view.Schema.Select((s, i) => (s, i)).First(x => x.s.Name == f).i).ToArray();
         var buffers = features.Select(f => (f, FeatureColumnBuffer.Create(view.Find(f)!.Type))).ToList();
-        var candidates = new List<Candidate>();
+        var candidates = new CandidateList();
         var counters = new RetrievalCounters();
 
         // 2. Stream the row groups that overlap [lower, max]; keep the rows whose key is wanted and whose time fits.
         if (groups.Count > 0)
         {
+            var selected = Array.Empty<int>();
             await foreach (var rg in ParquetViewReader.ReadAsync(view, lower, max, counters, ct).ConfigureAwait(false))
             {
+                if (selected.Length < rg.Count)
+                {
+                    selected = new int[rg.Count];
+                }
+
+                var count = 0;
                 for (var r = 0; r < rg.Count; r++)
                 {
                     if (rg.EventTs[r] is not { } ts || ts > max || ts < lower || !keys.TryGetFile(rg.Keys, r, out var key) || !groups.TryGetValue(key, out var g))
@@ -271,10 +278,12 @@ public sealed class ParquetOfflineStore
                     }
 
                     candidates.Add(new Candidate(g, ts, rg.CreatedTs?[r] ?? long.MinValue, candidates.Count));
-                    for (var f = 0; f < featureIndex.Length; f++)
-                    {
-                        buffers[f].Item2.Append(rg.Features[featureIndex[f]], r);
-                    }
+                    selected[count++] = r;
+                }
+
+                for (var f = 0; f < featureIndex.Length; f++)
+                {
+                    buffers[f].Item2.AppendRows(rg.Features[featureIndex[f]], selected, count);
                 }
             }
         }
@@ -286,18 +295,32 @@ public sealed class ParquetOfflineStore
             sharedCounters.RowsRead += counters.RowsRead;
         }
 
-        // 3. Sort by (key, event time, created time); per key the last row at or before ts is the answer.
-        var sorted = candidates.ToArray();
-        Array.Sort(sorted);
+        // 3. Bucket by key (counting sort, linear), then sort each key's few rows by (event time, created time);
+        //    per key, the last row at or before the entity timestamp is the answer.
         var start = new int[groups.Count + 1];
-        foreach (var c in sorted)
+        for (var c = 0; c < candidates.Count; c++)
         {
-            start[c.Group + 1]++;
+            start[candidates.Items[c].Group + 1]++;
         }
 
         for (var g = 0; g < groups.Count; g++)
         {
             start[g + 1] += start[g];
+        }
+
+        var sorted = new Candidate[candidates.Count];
+        var next = (int[])start.Clone();
+        for (var c = 0; c < candidates.Count; c++)
+        {
+            sorted[next[candidates.Items[c].Group]++] = candidates.Items[c];
+        }
+
+        for (var g = 0; g < groups.Count; g++)
+        {
+            if (start[g + 1] - start[g] > 1)
+            {
+                Array.Sort(sorted, start[g], start[g + 1] - start[g]);
+            }
         }
 
         var rows = new int[n];
@@ -333,6 +356,22 @@ public sealed class ParquetOfflineStore
         }
 
         return new JoinedView(view.Name, rows, buffers);
+    }
+
+    private sealed class CandidateList
+    {
+        public Candidate[] Items = new Candidate[1024];
+        public int Count;
+
+        public void Add(Candidate c)
+        {
+            if (Count == Items.Length)
+            {
+                Array.Resize(ref Items, Items.Length * 2);
+            }
+
+            Items[Count++] = c;
+        }
     }
 
     private readonly record struct Candidate(int Group, long EventTs, long CreatedTs, int Index) : IComparable<Candidate>
@@ -381,6 +420,12 @@ public sealed class ParquetOfflineStore
         {
             switch (columns[0])
             {
+                case long[] a:
+                    key = a[row];
+                    return true;
+                case int[] a:
+                    key = a[row];
+                    return true;
                 case long?[] a when a[row] is { } v:
                     key = v;
                     return true;

@@ -14,10 +14,10 @@ internal sealed class RowGroupData
     /// <summary>Created time in microseconds, or <see langword="null"/> when the source has no created column.</summary>
     public required long?[]? CreatedTs { get; init; }
 
-    /// <summary>Join-key columns in view order: <c>long?[]</c>, <c>int?[]</c> or <c>string?[]</c>.</summary>
+    /// <summary>Join-key columns in view order: <c>long[]</c>/<c>long?[]</c>, <c>int[]</c>/<c>int?[]</c> or <c>string?[]</c>.</summary>
     public required Array[] Keys { get; init; }
 
-    /// <summary>Feature columns in schema order: <c>T?[]</c> or <c>string?[]</c>.</summary>
+    /// <summary>Feature columns in schema order: <c>T[]</c> (required column), <c>T?[]</c> or <c>string?[]</c>.</summary>
     public required Array[] Features { get; init; }
 }
 
@@ -53,49 +53,108 @@ internal static class ParquetViewReader
 
             // Statistics are trusted only once the first row group shows how they map to its actual times:
             // Parquet.Net 6.1.0, for one, writes millisecond min/max for microsecond columns.
+            // Decoding is pipelined: while the caller joins row group g, a second reader (own stream) decodes the next one.
+            // The first reader only probes statistics; two more (own streams) take turns decoding.
+            var second = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
+            await using var secondScope = second.ConfigureAwait(false);
+            var third = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
+            await using var thirdScope = third.ConfigureAwait(false);
+            ParquetReader[] readers = [second, third];
             long? scale = null;
-            for (var g = 0; g < reader.RowGroupCount; g++)
+            Task<RowGroupData>? pending = null;
+            var use = 0;
+            try
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                using var rg = reader.OpenRowGroupReader(g);
-                var stats = rg.GetStatistics(tsField);
-                if (g > 0 && !Overlaps(stats, scale, minMicros, maxMicros))
+                for (var g = 0; g < reader.RowGroupCount || pending is not null; g++)
                 {
-                    counters.RowGroupsSkipped++;
-                    continue;
-                }
+                    cancellationToken.ThrowIfCancellationRequested();
+                    var next = -1;
+                    for (; g < reader.RowGroupCount; g++)
+                    {
+                        Parquet.Data.DataColumnStatistics? stats;
+                        using (var probe = reader.OpenRowGroupReader(g))
+                        {
+                            stats = probe.GetStatistics(tsField);
+                        }
 
-                counters.RowGroupsRead++;
-                var n = checked((int)rg.RowCount);
-                counters.RowsRead += n;
-                var keys = new Array[keyFields.Length];
-                for (var k = 0; k < keys.Length; k++)
-                {
-                    keys[k] = await ReadAnyAsync(rg, keyFields[k], n, cancellationToken).ConfigureAwait(false);
-                }
+                        if (g == 0 || Overlaps(stats, scale, minMicros, maxMicros))
+                        {
+                            next = g;
+                            break;
+                        }
 
-                var features = new Array[featureFields.Length];
-                for (var k = 0; k < features.Length; k++)
-                {
-                    features[k] = await ReadAnyAsync(rg, featureFields[k], n, cancellationToken).ConfigureAwait(false);
-                }
+                        counters.RowGroupsSkipped++;
+                    }
 
-                var eventTs = await ReadTimestampsAsync(rg, tsField, n, cancellationToken).ConfigureAwait(false);
-                if (g == 0)
-                {
-                    scale = Calibrate(stats, eventTs);
-                }
+                    Task<RowGroupData>? launched = null;
+                    if (next >= 0)
+                    {
+                        counters.RowGroupsRead++;
+                        var target = readers[use];
+                        use ^= 1;
+                        var index = next;
+                        launched = Task.Run(() => DecodeAsync(target, index, tsField, createdField, keyFields, featureFields, cancellationToken), cancellationToken);
+                        if (index == 0)
+                        {
+                            // Row group 0 calibrates the statistics before any later group is judged by them.
+                            var first = await launched.ConfigureAwait(false);
+                            using (var probe = reader.OpenRowGroupReader(0))
+                            {
+                                scale = Calibrate(probe.GetStatistics(tsField), first.EventTs);
+                            }
 
-                yield return new RowGroupData
+                            launched = Task.FromResult(first);
+                        }
+                    }
+
+                    if (pending is not null)
+                    {
+                        var done = await pending.ConfigureAwait(false);
+                        counters.RowsRead += done.Count;
+                        pending = launched;
+                        yield return done;
+                    }
+                    else
+                    {
+                        pending = launched;
+                    }
+                }
+            }
+            finally
+            {
+                // An abandoned enumeration must not dispose a reader under a running decode.
+                if (pending is not null)
                 {
-                    Count = n,
-                    EventTs = eventTs,
-                    CreatedTs = createdField is null ? null : await ReadTimestampsAsync(rg, createdField, n, cancellationToken).ConfigureAwait(false),
-                    Keys = keys,
-                    Features = features,
-                };
+                    await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                }
             }
         }
+    }
+
+    private static async Task<RowGroupData> DecodeAsync(ParquetReader reader, int g, DataField tsField, DataField? createdField, DataField[] keyFields, DataField[] featureFields, CancellationToken cancellationToken)
+    {
+        using var rg = reader.OpenRowGroupReader(g);
+        var n = checked((int)rg.RowCount);
+        var keys = new Array[keyFields.Length];
+        for (var k = 0; k < keys.Length; k++)
+        {
+            keys[k] = await ReadAnyAsync(rg, keyFields[k], n, cancellationToken).ConfigureAwait(false);
+        }
+
+        var features = new Array[featureFields.Length];
+        for (var k = 0; k < features.Length; k++)
+        {
+            features[k] = await ReadAnyAsync(rg, featureFields[k], n, cancellationToken).ConfigureAwait(false);
+        }
+
+        return new RowGroupData
+        {
+            Count = n,
+            EventTs = await ReadTimestampsAsync(rg, tsField, n, cancellationToken).ConfigureAwait(false),
+            CreatedTs = createdField is null ? null : await ReadTimestampsAsync(rg, createdField, n, cancellationToken).ConfigureAwait(false),
+            Keys = keys,
+            Features = features,
+        };
     }
 
     /// <summary>
@@ -187,6 +246,18 @@ internal static class ParquetViewReader
 
     private static async Task<long?[]> ReadTimestampsAsync(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
     {
+        if (field.ClrType == typeof(DateTime) && !field.IsNullable)
+        {
+            var plain = await ReadPlainAsync<DateTime>(rg, field, n, ct).ConfigureAwait(false);
+            var micros = new long?[n];
+            for (var i = 0; i < n; i++)
+            {
+                micros[i] = (plain[i].Ticks - EpochTicks) / 10;
+            }
+
+            return micros;
+        }
+
         if (field.ClrType == typeof(DateTime))
         {
             var d = await ReadStructAsync<DateTime>(rg, field, n, ct).ConfigureAwait(false);
@@ -219,27 +290,27 @@ internal static class ParquetViewReader
         var t = field.ClrType;
         if (t == typeof(long))
         {
-            return await ReadStructAsync<long>(rg, field, n, ct).ConfigureAwait(false);
+            return await ReadValuesAsync<long>(rg, field, n, ct).ConfigureAwait(false);
         }
 
         if (t == typeof(int))
         {
-            return await ReadStructAsync<int>(rg, field, n, ct).ConfigureAwait(false);
+            return await ReadValuesAsync<int>(rg, field, n, ct).ConfigureAwait(false);
         }
 
         if (t == typeof(float))
         {
-            return await ReadStructAsync<float>(rg, field, n, ct).ConfigureAwait(false);
+            return await ReadValuesAsync<float>(rg, field, n, ct).ConfigureAwait(false);
         }
 
         if (t == typeof(double))
         {
-            return await ReadStructAsync<double>(rg, field, n, ct).ConfigureAwait(false);
+            return await ReadValuesAsync<double>(rg, field, n, ct).ConfigureAwait(false);
         }
 
         if (t == typeof(bool))
         {
-            return await ReadStructAsync<bool>(rg, field, n, ct).ConfigureAwait(false);
+            return await ReadValuesAsync<bool>(rg, field, n, ct).ConfigureAwait(false);
         }
 
         if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
@@ -262,14 +333,35 @@ internal static class ParquetViewReader
             return result;
         }
 
-        var plain = new T[n];
-        await rg.ReadAsync<T>(field, plain.AsMemory(), null, ct).ConfigureAwait(false);
+        var plain = await ReadPlainAsync<T>(rg, field, n, ct).ConfigureAwait(false);
         for (var i = 0; i < n; i++)
         {
             result[i] = plain[i];
         }
 
         return result;
+    }
+
+    /// <summary>Reads a column as <c>T?[]</c> when it is nullable, else as a plain <c>T[]</c> (no copy).</summary>
+    private static async Task<Array> ReadValuesAsync<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+        where T : struct
+    {
+        if (field.IsNullable)
+        {
+            var result = new T?[n];
+            await rg.ReadAsync<T>(field, result.AsMemory(), null, ct).ConfigureAwait(false);
+            return result;
+        }
+
+        return await ReadPlainAsync<T>(rg, field, n, ct).ConfigureAwait(false);
+    }
+
+    private static async Task<T[]> ReadPlainAsync<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+        where T : struct
+    {
+        var plain = new T[n];
+        await rg.ReadAsync<T>(field, plain.AsMemory(), null, ct).ConfigureAwait(false);
+        return plain;
     }
 }
 
