@@ -206,7 +206,7 @@ Say($"[summary]   {Path.GetRelativePath(root, summary)} written in {clock.Elapse
 await File.WriteAllTextAsync(summary, log.ToString());
 return host.DegradedReason is not null && after.Fallbacks > 0 && before.Fallbacks == 0 ? 0 : 1;
 
-static double[] Column(Transactions t, int column, int count) => Enumerable.Range(0, count).Select(i => (double)t.Row(i)[column]).ToArray();
+static double[] Column(Transactions t, int column, int count) => Array.ConvertAll(t.Column(column)[..count], static v => (double)v);
 
 static async Task<double[]> PredictAsync(ModelHost host, Transactions t, int count)
 {
@@ -238,7 +238,7 @@ static async Task<Traffic> ServeAsync(ModelHost host, DriftMonitor monitor, Tran
 }
 
 static InferenceRequest Request(Transactions t, int i) => new(Transactions.FeatureNames.Select((f, c) =>
-    new KeyValuePair<string, InferenceTensor>(f, InferenceTensor.Create<float>(new[] { t.Row(i)[c] }, 1, 1))));
+    new KeyValuePair<string, InferenceTensor>(f, InferenceTensor.Create<float>(new[] { t.Column(c)[i] }, 1, 1))));
 
 static double Probability(InferenceResult result) => result.Get<float>("Probability.output")[0];
 

@@ -54,6 +54,15 @@ internal sealed class Transactions
 
     public float[] Row(int i) => [Amount[i], Hour[i], Distance[i], Velocity[i]];
 
+    /// <summary>One feature column, in the order of <see cref="FeatureNames"/>.</summary>
+    public float[] Column(int feature) => feature switch
+    {
+        0 => Amount,
+        1 => Hour,
+        2 => Distance,
+        _ => Velocity,
+    };
+
     private static double Normal(Random random, double mean, double sd) =>
         mean + (sd * Math.Sqrt(-2 * Math.Log(1 - random.NextDouble())) * Math.Cos(2 * Math.PI * random.NextDouble()));
 }

@@ -1,4 +1,3 @@
-using System.Globalization;
 using MLOps.TestKit;
 
 namespace MLOps.Inference.Tests;
@@ -188,7 +187,8 @@ public sealed class OnnxModelTests
 
         using var model = await OnnxModel.LoadAsync(stream, new OnnxModelOptions { ExecutionProvider = ExecutionProvider.Cpu });
 
-        model.Version.Should().NotBeNullOrEmpty();
-        int.TryParse(model.Version, NumberStyles.Integer, CultureInfo.InvariantCulture, out _).Should().BeTrue();
+        // make_models.py writes model_name "mlp" and version 1 into the graph's metadata_props.
+        model.Version.Should().Be("1");
+        model.Name.Should().Be("mlp");
     }
 }

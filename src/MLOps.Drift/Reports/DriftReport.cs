@@ -246,13 +246,19 @@ public sealed class DriftReport
         long[] rc = new long[NumericBins], cc = new long[NumericBins];
         EvidentlyBinning.Count(reference, edges, rc);
         EvidentlyBinning.Count(current, edges, cc);
+        return Binned(edges, rc, cc, reference.Length, current.Length);
+    }
+
+    /// <summary>A binned histogram: bin labels from the edges and each side's counts as shares of its total.</summary>
+    private static DriftReportHistogram Binned(double[] edges, long[] referenceCounts, long[] currentCounts, double referenceTotal, double currentTotal)
+    {
         string[] labels = new string[NumericBins];
         double[] rs = new double[NumericBins], cs = new double[NumericBins];
         for (int i = 0; i < NumericBins; i++)
         {
             labels[i] = HtmlReportWriter.Number(edges[i]) + " – " + HtmlReportWriter.Number(edges[i + 1]);
-            rs[i] = rc[i] / (double)reference.Length;
-            cs[i] = cc[i] / (double)current.Length;
+            rs[i] = referenceCounts[i] / referenceTotal;
+            cs[i] = currentCounts[i] / currentTotal;
         }
 
         return new DriftReportHistogram(labels, edges, rs, cs);
@@ -294,16 +300,7 @@ public sealed class DriftReport
             long[] rc = new long[NumericBins], cc = new long[NumericBins];
             EvidentlyBinning.CountWeighted(keys, table.ReferenceCounts, edges, rc);
             EvidentlyBinning.CountWeighted(keys, table.CurrentCounts, edges, cc);
-            string[] labels = new string[NumericBins];
-            double[] rs = new double[NumericBins], cs = new double[NumericBins];
-            for (int i = 0; i < NumericBins; i++)
-            {
-                labels[i] = HtmlReportWriter.Number(edges[i]) + " – " + HtmlReportWriter.Number(edges[i + 1]);
-                rs[i] = rc[i] / rt;
-                cs[i] = cc[i] / ct;
-            }
-
-            return new DriftReportHistogram(labels, edges, rs, cs);
+            return Binned(edges, rc, cc, rt, ct);
         }
 
         int[] order = new int[table.Count];

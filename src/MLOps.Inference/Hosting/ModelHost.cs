@@ -624,7 +624,7 @@ public sealed partial class ModelHost : IAsyncDisposable
 
                     break;
                 default:
-                    if (!tensor.Equals(other) && !SameElements(tensor, other))
+                    if (!SameElements(tensor, other))
                     {
                         return double.PositiveInfinity;
                     }
