@@ -1,18 +1,24 @@
 // The main job: the whole lifecycle on embedded defaults, under ./.mlops (recreated on every run).
 //
-// synthetic transactions → dataset fingerprint → train two ML.NET models, tracking params, per-epoch metrics,
-// the dataset and the git commit → export ONNX → register both versions with lineage → promotion gate against the
-// current champion → serve the champion through the dynamic batcher under 64 concurrent callers, following the
-// registry alias → the inputs shift → the drift monitor raises WARNING then CRITICAL and the host falls back to the
-// previous version → HTML drift report and run summary on disk.
+// card activity features in Parquet → point-in-time-correct training set → dataset fingerprint → train two ML.NET
+// models, tracking params, per-epoch metrics, the dataset and the git commit → export ONNX → register both versions
+// with lineage → promotion gate against the current champion → materialize the features to the online store →
+// serve the champion through the dynamic batcher under 64 concurrent callers that read online features per request,
+// following the registry alias → the inputs shift → the drift monitor raises WARNING then CRITICAL and the host falls
+// back to the previous version → HTML drift report and run summary on disk.
 using System.Collections.Concurrent;
 using System.Diagnostics;
 using System.Globalization;
 using System.Text;
 using Microsoft.Extensions.DependencyInjection;
+using Apache.Arrow;
+using Apache.Arrow.Types;
 using Microsoft.ML;
 using MLOps.Datasets;
 using MLOps.Drift;
+using MLOps.Features;
+using MLOps.Features.Offline;
+using MLOps.Features.Online;
 using MLOps.Inference;
 using MLOps.Inference.Hosting;
 using MLOps.Registry;
@@ -28,11 +34,14 @@ if (Directory.Exists(root))
 
 Directory.CreateDirectory(root);
 var database = Path.Combine(root, "mlops.db");
+var featureFolder = Path.Combine(root, "features", "card_activity");
+var catalogue = new FeatureCatalogue().Add(CardActivity.View(featureFolder));
 var services = new ServiceCollection();
 services.AddMLOps(o => o.RootDirectory = root)
     .AddLocalArtifactStore()
     .AddTracking(o => o.UseSqlite(database))
     .AddRegistry(o => o.UseSqlite(database))
+    .AddFeatureStore(o => o.UseCatalogue(catalogue).UseSqlite(Path.Combine(root, "features", "online.db")))
     .AddModelHost("fraud", o =>
     {
         o.Model.ExecutionProvider = ExecutionProvider.Auto;   // CUDA when present, else the CPU
@@ -56,9 +65,22 @@ using var seed = Seeds.Set(42);
 var context = RunContext.Capture();
 Say($"[run]       commit {context.Git?.Commit?[..12] ?? "(not a git checkout)"}{(context.Git?.IsDirty == true ? " (dirty)" : "")}, {context.FrameworkDescription}, seed {seed.Seed}");
 
-// 2. Data: 60,000 training and 20,000 validation transactions, fingerprinted.
-var train = Transactions.Generate(60_000, seed.Seed);
-var validation = Transactions.Generate(20_000, seed.Seed + 1);
+// 2. Features: two weeks of hourly card-activity snapshots in Parquet. The training set takes each transaction's
+//    velocity from the snapshot that was current at the transaction's time (point-in-time join), never a later one.
+var thisHour = TimeProvider.System.GetUtcNow();
+thisHour = thisHour.AddTicks(-(thisHour.Ticks % TimeSpan.TicksPerHour));
+var cards = new CardActivity(2_000, seed.Seed, end: thisHour.AddHours(1)); // the last snapshot is this hour's
+await cards.WriteParquetAsync(Path.Combine(featureFolder, "part-0.parquet"));
+var featureStore = provider.GetRequiredService<FeatureStore>();
+var train = Transactions.Generate(cards, 60_000, seed.Seed);
+var validation = Transactions.Generate(cards, 20_000, seed.Seed + 1);
+var joinWatch = Stopwatch.StartNew();
+var (trainJoin, trainMismatches) = await JoinVelocityAsync(featureStore, train);
+var (_, validationMismatches) = await JoinVelocityAsync(featureStore, validation);
+Say(string.Create(CultureInfo.InvariantCulture,
+    $"[features]  card_activity: {cards.Rows:N0} snapshots of {cards.Cards:N0} cards; point-in-time join of {train.Count + validation.Count:N0} transactions in {joinWatch.Elapsed.TotalMilliseconds:F0} ms ({trainJoin.RowGroupsRead} of {trainJoin.RowGroupsRead + trainJoin.RowGroupsSkipped} row groups read), {trainMismatches + validationMismatches} rows differ from the generator's truth"));
+
+// 3. Data: 60,000 training and 20,000 validation transactions, fingerprinted.
 var dataFile = Path.Combine(root, "data", "train.csv");
 Directory.CreateDirectory(Path.GetDirectoryName(dataFile)!);
 await using (var writer = new StreamWriter(dataFile))
@@ -73,7 +95,7 @@ await using (var writer = new StreamWriter(dataFile))
 var dataset = await DatasetFingerprint.ComputeAsync(dataFile, new DatasetFingerprintOptions { Name = "transactions", RowCount = train.Count });
 Say($"[data]      {train.Count:N0} training rows, sha256 {dataset.Sha256[..16]}…");
 
-// 3. Train two candidates, tracked: a baseline on two features, then the full model. Metrics per epoch.
+// 4. Train two candidates, tracked: a baseline on two features, then the full model. Metrics per epoch.
 var tracker = provider.GetRequiredService<Tracker>();
 var registry = provider.GetRequiredService<IModelRegistry>();
 var gate = provider.GetRequiredService<PromotionGate>();
@@ -138,7 +160,11 @@ foreach (var (name, features) in candidates)
 var best = await tracker.FindBestRunAsync("fraud-detection", "val_f1");
 Say($"[tracking]  best run by val_f1: {best?.Info.RunName} ({best?.Info.RunId[..8]})");
 
-// 4. Serve: the host follows models:/fraud@champion, so the promotion above is what it loads.
+// 5. Online features: the latest snapshot of every card, materialized from Parquet into the embedded online store.
+var materialized = await featureStore.Materializer.MaterializeAsync(cards.SnapshotTime(CardActivity.Hours - 2), cards.SnapshotTime(CardActivity.Hours - 1).AddMinutes(59));
+Say($"[features]  materialized {materialized.Sum(m => m.Written):N0} card rows into the online store (SQLite) from {materialized.Sum(m => m.Rows):N0} offline rows");
+
+// 6. Serve: the host follows models:/fraud@champion, so the promotion above is what it loads.
 var host = provider.GetRequiredKeyedService<ModelHost>("fraud");
 using var stopFollowing = new CancellationTokenSource();
 var baseline = versions[0].Version.Version.ToString(CultureInfo.InvariantCulture);
@@ -152,11 +178,11 @@ while (host.ActiveVersion != champion)
 
 Say($"[serve]     serving champion version {host.ActiveVersion} (previous version {host.PreviousVersion} kept loaded as the fallback)");
 
-// 5. Drift monitoring against a reference profile of the training data and the champion's predictions on it.
+// 7. Drift monitoring against a reference profile of the training data and the champion's predictions on it.
 var referencePredictions = await PredictAsync(host, train, count: 20_000);
 var reference = ReferenceProfile.Create(Transactions.FeatureNames.Select((f, c) => new KeyValuePair<string, ColumnSample>(f, ColumnSample.Numerical(Column(train, c, 20_000))))
     .Append(new("prediction", ColumnSample.Numerical(referencePredictions))));
-var monitorOptions = new DriftMonitorOptions { Reference = reference, WindowRows = 4_000 };
+var monitorOptions = new DriftMonitorOptions { Reference = reference, WindowRows = 2_000 };
 monitorOptions.Drift.Method = DriftMethod.Psi;
 monitorOptions.AlertRules.Add(DriftAlertRule.ColumnStatistic(DriftMethod.Psi, warning: 0.1, critical: 0.2));
 using var monitor = new DriftMonitor("fraud", monitorOptions);
@@ -170,11 +196,14 @@ monitor.AlertRaised += (_, e) =>
     }
 };
 
-// 6. Traffic: normal for a while, then the inputs shift.
-var normal = Transactions.Generate(16_000, seed.Seed + 2);
-var shifted = Transactions.Generate(16_000, seed.Seed + 3, shift: true);
-var before = await ServeAsync(host, monitor, normal, "normal");
-var after = await ServeAsync(host, monitor, shifted, "shifted");
+// 8. Traffic in the current hour: each request carries the card, amount, hour and distance; the velocity comes from
+//    the online store. Normal for a while, then the inputs shift.
+var normal = Transactions.Generate(cards, 16_000, seed.Seed + 2, now: true);
+var shifted = Transactions.Generate(cards, 16_000, seed.Seed + 3, now: true, shift: true);
+var reader = provider.GetRequiredService<IOnlineFeatureReader>();
+var before = await ServeAsync(host, reader, monitor, normal, "normal");
+var after = await ServeAsync(host, reader, monitor, shifted, "shifted");
+Say($"[features]  online reads: {before.OnlineMismatches + after.OnlineMismatches} of {normal.Count + shifted.Count:N0} velocities differ from the generator's latest snapshot");
 Say($"[serve]     normal traffic: {before.Describe()}");
 Say($"[serve]     shifted traffic: {after.Describe()}");
 foreach (var alert in alerts.OrderBy(a => a.WindowSequence).ThenBy(a => a.Column, StringComparer.Ordinal).Take(6))
@@ -184,7 +213,7 @@ foreach (var alert in alerts.OrderBy(a => a.WindowSequence).ThenBy(a => a.Column
 
 Say($"[drift]     {alerts.Count} alerts; the first CRITICAL degraded the host: \"{host.DegradedReason}\"");
 
-// 7. The drift report for humans: reference profile vs the shifted traffic.
+// 9. The drift report for humans: reference profile vs the shifted traffic.
 var reportFile = Path.Combine(root, "reports", "drift.html");
 Directory.CreateDirectory(Path.GetDirectoryName(reportFile)!);
 var current = Transactions.FeatureNames.Select((f, c) => new KeyValuePair<string, ColumnSample>(f, ColumnSample.Numerical(Column(shifted, c, shifted.Count))));
@@ -204,9 +233,38 @@ catch (OperationCanceledException)
 var summary = Path.Combine(root, "run-summary.md");
 Say($"[summary]   {Path.GetRelativePath(root, summary)} written in {clock.Elapsed.TotalSeconds:F1} s");
 await File.WriteAllTextAsync(summary, log.ToString());
-return host.DegradedReason is not null && after.Fallbacks > 0 && before.Fallbacks == 0 ? 0 : 1;
+return host.DegradedReason is not null && after.Fallbacks > 0 && before.Fallbacks == 0
+    && trainMismatches + validationMismatches == 0 && before.OnlineMismatches + after.OnlineMismatches == 0 ? 0 : 1;
 
-static double[] Column(Transactions t, int column, int count) => Array.ConvertAll(t.Column(column)[..count], static v => (double)v);
+// Fills t.Velocity from the offline store's point-in-time join; returns the join and how many rows differed from the
+// generator's own truth (0 when the join is right).
+static async Task<(HistoricalFeatures Join, int Mismatches)> JoinVelocityAsync(FeatureStore store, Transactions t)
+{
+    var schema = new Schema.Builder()
+        .Field(f => f.Name("card_id").DataType(Int64Type.Default).Nullable(false))
+        .Field(f => f.Name("event_timestamp").DataType(new TimestampType(TimeUnit.Microsecond, "UTC")).Nullable(false))
+        .Build();
+    var ids = new Int64Array.Builder().AppendRange(t.CardId).Build();
+    var times = new TimestampArray.Builder(new TimestampType(TimeUnit.Microsecond, "UTC"));
+    foreach (var time in t.Time)
+    {
+        times.Append(new DateTimeOffset(time, TimeSpan.Zero));
+    }
+
+    var join = await store.GetHistoricalFeaturesAsync(new RecordBatch(schema, [ids, times.Build()], t.Count), ["card_activity:velocity"]);
+    var velocity = (FloatArray)join.Batch.Column("velocity");
+    var mismatches = 0;
+    for (var i = 0; i < t.Count; i++)
+    {
+        var joined = velocity.GetValue(i) ?? float.NaN;
+        mismatches += joined.Equals(t.Velocity[i]) ? 0 : 1;
+        t.Velocity[i] = joined;
+    }
+
+    return (join, mismatches);
+}
+
+static double[] Column(Transactions t, int column, int count) => System.Array.ConvertAll(t.Column(column)[..count], static v => (double)v);
 
 static async Task<double[]> PredictAsync(ModelHost host, Transactions t, int count)
 {
@@ -216,33 +274,45 @@ static async Task<double[]> PredictAsync(ModelHost host, Transactions t, int cou
     return predictions;
 }
 
-static async Task<Traffic> ServeAsync(ModelHost host, DriftMonitor monitor, Transactions t, string name)
+static async Task<Traffic> ServeAsync(ModelHost host, IOnlineFeatureReader features, DriftMonitor monitor, Transactions t, string name)
 {
     var served = new ConcurrentDictionary<ServedBy, int>();
+    var mismatches = 0;
     var latencies = new double[t.Count];
     var watch = Stopwatch.StartNew();
     await Parallel.ForAsync(0, t.Count, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
     {
         var started = Stopwatch.GetTimestamp();
-        var answer = await host.InferAsync(Request(t, i), routingKey: $"{name}-{i}", cancellationToken: ct);
+        var online = await features.GetOnlineFeaturesAsync(new OnlineFeaturesRequest
+        {
+            Features = ["card_activity:velocity"],
+            Entities = new Dictionary<string, IReadOnlyList<object?>> { ["card_id"] = [t.CardId[i]] },
+        }, ct);
+        var column = online.Column("velocity");
+        var velocity = column.Statuses[0] == FeatureStatus.Present ? (float)column.Values[0]! : 0f;
+        if (!velocity.Equals(t.Velocity[i]))
+        {
+            Interlocked.Increment(ref mismatches);
+        }
+
+        var answer = await host.InferAsync(Request(t, i, velocity), routingKey: $"{name}-{i}", cancellationToken: ct);
         latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         served.AddOrUpdate(answer.ServedBy, 1, static (_, n) => n + 1);
         if (answer.Result is { } result)
         {
-            var row = t.Row(i);
-            monitor.Observe([row[0], row[1], row[2], row[3], Probability(result)], $"{name}-{i}");
+            monitor.Observe([t.Amount[i], t.Hour[i], t.Distance[i], velocity, Probability(result)], $"{name}-{i}");
         }
     });
-    Array.Sort(latencies);
-    return new Traffic(t.Count, watch.Elapsed, served, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)]);
+    System.Array.Sort(latencies);
+    return new Traffic(t.Count, watch.Elapsed, served, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], mismatches);
 }
 
-static InferenceRequest Request(Transactions t, int i) => new(Transactions.FeatureNames.Select((f, c) =>
-    new KeyValuePair<string, InferenceTensor>(f, InferenceTensor.Create<float>(new[] { t.Column(c)[i] }, 1, 1))));
+static InferenceRequest Request(Transactions t, int i, float? velocity = null) => new(Transactions.FeatureNames.Select((f, c) =>
+    new KeyValuePair<string, InferenceTensor>(f, InferenceTensor.Create<float>(new[] { c == 3 && velocity is { } v ? v : t.Column(c)[i] }, 1, 1))));
 
 static double Probability(InferenceResult result) => result.Get<float>("Probability.output")[0];
 
-internal sealed record Traffic(int Requests, TimeSpan Elapsed, ConcurrentDictionary<ServedBy, int> Served, double P50Milliseconds, double P99Milliseconds)
+internal sealed record Traffic(int Requests, TimeSpan Elapsed, ConcurrentDictionary<ServedBy, int> Served, double P50Milliseconds, double P99Milliseconds, int OnlineMismatches)
 {
     public int Fallbacks => Served.Where(kv => kv.Key is not (ServedBy.Active or ServedBy.Canary)).Sum(kv => kv.Value);
 
