@@ -54,6 +54,7 @@ await using var provider = services.BuildServiceProvider();
 var log = new StringBuilder("# MLOps.Sdk main job\n\n");
 void Say(string line)
 {
+    Progress.Clear();
     Console.WriteLine(line);
     log.AppendLine(line.TrimStart('[').Replace("] ", ": ", StringComparison.Ordinal));
 }
@@ -115,6 +116,7 @@ foreach (var (name, features) in candidates)
     double f1 = 0, auc = 0;
     for (var epoch = 1; epoch <= 5; epoch++)
     {
+        Progress.Step($"[train]     {name}: epoch {epoch} of 5");
         model = Training.Train(ml, trainView, features, iterations: epoch * 4, l2: 0.01f);
         var metrics = Training.Evaluate(ml, model, validationView);
         (f1, auc) = (metrics.F1Score, metrics.AreaUnderRocCurve);
@@ -278,6 +280,8 @@ static async Task<Traffic> ServeAsync(ModelHost host, IOnlineFeatureReader featu
 {
     var served = new ConcurrentDictionary<ServedBy, int>();
     var mismatches = 0;
+    var done = 0;
+    using var progress = Progress.Show($"[serve]     {name} traffic", t.Count, () => Volatile.Read(ref done));
     var latencies = new double[t.Count];
     var watch = Stopwatch.StartNew();
     await Parallel.ForAsync(0, t.Count, new ParallelOptions { MaxDegreeOfParallelism = 64 }, async (i, ct) =>
@@ -298,6 +302,7 @@ static async Task<Traffic> ServeAsync(ModelHost host, IOnlineFeatureReader featu
         var answer = await host.InferAsync(Request(t, i, velocity), routingKey: $"{name}-{i}", cancellationToken: ct);
         latencies[i] = Stopwatch.GetElapsedTime(started).TotalMilliseconds;
         served.AddOrUpdate(answer.ServedBy, 1, static (_, n) => n + 1);
+        Interlocked.Increment(ref done);
         if (answer.Result is { } result)
         {
             monitor.Observe([t.Amount[i], t.Hour[i], t.Distance[i], velocity, Probability(result)], $"{name}-{i}");
@@ -339,5 +344,65 @@ internal static class Rules
             ],
             "fraud-rules",
             "rules-1");
+    }
+}
+
+/// <summary>Progress on the long steps, on an interactive terminal only: one line redrawn in place, erased when done.</summary>
+internal sealed class Progress : IDisposable
+{
+    private static readonly bool Interactive = !Console.IsOutputRedirected;
+    private static readonly Lock Gate = new();
+    private readonly Timer? _timer;
+    private bool _disposed;
+
+    private Progress(string label, int total, Func<int> done) =>
+        _timer = new Timer(_ => Draw(this, $"{label}: {done():N0} of {total:N0}"), null, TimeSpan.FromMilliseconds(200), TimeSpan.FromMilliseconds(200));
+
+    private Progress()
+    {
+    }
+
+    public static Progress Show(string label, int total, Func<int> done) => Interactive ? new Progress(label, total, done) : new Progress();
+
+    public static void Step(string text) => Draw(null, text);
+
+    /// <summary>Erases the progress line, before a summary line is printed.</summary>
+    public static void Clear()
+    {
+        if (Interactive)
+        {
+            lock (Gate)
+            {
+                Console.Write("\r\u001b[K");
+            }
+        }
+    }
+
+    public void Dispose()
+    {
+        if (_timer is not null)
+        {
+            lock (Gate)
+            {
+                _disposed = true;
+            }
+
+            _timer.Dispose();
+            Clear();
+        }
+    }
+
+    private static void Draw(Progress? owner, string text)
+    {
+        if (Interactive)
+        {
+            lock (Gate)
+            {
+                if (owner?._disposed != true)
+                {
+                    Console.Write($"\r{text}…\u001b[K");
+                }
+            }
+        }
     }
 }
