@@ -153,11 +153,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
     {
         ArgumentNullException.ThrowIfNull(view);
         ArgumentNullException.ThrowIfNull(entityKey);
-        var key = EntityKeySerializer.Serialize(view, entityKey, _options.EntityKeySerializationVersion);
-        var full = new byte[key.Length + _project.Length];
-        key.CopyTo(full, 0);
-        _project.CopyTo(full, key.Length);
-        return full;
+        return Plan(view).Key.Build(view, entityKey, _project);
     }
 
     /// <inheritdoc />
@@ -248,24 +244,31 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
         ObjectDisposedException.ThrowIf(_disposed != 0, this);
         var plan = Plan(view);
         var n = features.Count;
-        var fields = new RedisValue[n + 1];
-        var types = new FeatureValueType[n];
-        for (var f = 0; f < n; f++)
+        var set = plan.LastFields;
+        if (set is null || !set.Matches(features))
         {
-            if (!plan.Index.TryGetValue(features[f], out var i))
+            var fields = new RedisValue[n + 1];
+            var types = new FeatureValueType[n];
+            for (var f = 0; f < n; f++)
             {
-                throw new FeatureDefinitionException($"Feature view '{view.Name}' has no feature '{features[f]}'.");
+                if (!plan.Index.TryGetValue(features[f], out var i))
+                {
+                    throw new FeatureDefinitionException($"Feature view '{view.Name}' has no feature '{features[f]}'.");
+                }
+
+                fields[f] = plan.Fields[i];
+                types[f] = view.Schema[i].Type;
             }
 
-            fields[f] = plan.Fields[i];
-            types[f] = view.Schema[i].Type;
+            fields[n] = plan.TsField;
+            set = new FieldSet([.. features], fields, types);
+            plan.LastFields = set;
         }
 
-        fields[n] = plan.TsField;
         var keys = new RedisKey[entityKeys.Count];
         for (var e = 0; e < keys.Length; e++)
         {
-            keys[e] = RedisKey(view, entityKeys[e]);
+            keys[e] = plan.Key.Build(view, entityKeys[e] ?? throw new ArgumentException("An entity key is null.", nameof(entityKeys)), _project);
         }
 
         var result = new OnlineFeatureValue[keys.Length][];
@@ -278,7 +281,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
         RedisValue[][] replies;
         if (keys.Length == 1)
         {
-            replies = [await AwaitAsync(db.HashGetAsync(keys[0], fields), "read", cancellationToken).ConfigureAwait(false)];
+            replies = [await AwaitAsync(db.HashGetAsync(keys[0], set.Fields), "read", cancellationToken).ConfigureAwait(false)];
         }
         else
         {
@@ -286,7 +289,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
             var batch = db.CreateBatch();
             for (var e = 0; e < keys.Length; e++)
             {
-                tasks[e] = batch.HashGetAsync(keys[e], fields);
+                tasks[e] = batch.HashGetAsync(keys[e], set.Fields);
             }
 
             batch.Execute();
@@ -316,7 +319,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
                     continue;
                 }
 
-                var value = FromStored(FeastValueCodec.Decode(((ReadOnlyMemory<byte>)raw).Span), types[f]);
+                var value = FromStored(FeastValueCodec.Decode(((ReadOnlyMemory<byte>)raw).Span), set.Types[f]);
                 row[f] = new OnlineFeatureValue(value, value is null ? FeatureStatus.NullValue : stale ? FeatureStatus.OutsideMaxAge : FeatureStatus.Present, ts);
             }
         }
@@ -573,7 +576,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
         return key.AsSpan(pos).SequenceEqual(_project);
     }
 
-    private ViewPlan Plan(FeatureView view) => _plans.GetOrAdd(view, static v =>
+    private ViewPlan Plan(FeatureView view) => _plans.GetOrAdd(view, static (v, version) =>
     {
         var fields = new RedisValue[v.Schema.Count];
         var index = new Dictionary<string, int>(v.Schema.Count, StringComparer.Ordinal);
@@ -583,8 +586,8 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
             index[v.Schema[f].Name] = f;
         }
 
-        return new ViewPlan(Encoding.UTF8.GetBytes("_ts:" + v.Name), fields, index);
-    });
+        return new ViewPlan(Encoding.UTF8.GetBytes("_ts:" + v.Name), fields, index, new KeyWriter(v, version));
+    }, _options.EntityKeySerializationVersion);
 
     private async ValueTask<IDatabase> DatabaseAsync(CancellationToken cancellationToken) =>
         (await ConnectionAsync(cancellationToken).ConfigureAwait(false)).GetDatabase(_options.Database);
@@ -680,5 +683,125 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
         return i < 0 ? message : message[..i];
     }
 
-    private sealed record ViewPlan(byte[] TsField, RedisValue[] Fields, Dictionary<string, int> Index);
+    private sealed record ViewPlan(byte[] TsField, RedisValue[] Fields, Dictionary<string, int> Index, KeyWriter Key)
+    {
+        // The fields of the last feature list read (callers usually pass the same list each time).
+        public volatile FieldSet? LastFields;
+    }
+
+    private sealed record FieldSet(string[] Names, RedisValue[] Fields, FeatureValueType[] Types)
+    {
+        // Compared name by name (a reference check first), so a list changed between calls is never served stale fields.
+        public bool Matches(IReadOnlyList<string> features)
+        {
+            if (features.Count != Names.Length)
+            {
+                return false;
+            }
+
+            for (var i = 0; i < Names.Length; i++)
+            {
+                if (!string.Equals(Names[i], features[i], StringComparison.Ordinal))
+                {
+                    return false;
+                }
+            }
+
+            return true;
+        }
+    }
+
+    /// <summary>
+    /// <see cref="EntityKeySerializer"/>'s bytes without its per-call sorting and buffering: the join-key section is
+    /// computed once per view, and each key is written into one exact-size array with the project appended.
+    /// </summary>
+    private sealed class KeyWriter
+    {
+        private readonly byte[] _prefix;
+        private readonly int[] _order;
+        private readonly FeatureValueType[] _types;
+
+        public KeyWriter(FeatureView view, int version)
+        {
+            _prefix = EntityKeySerializer.SerializePrefix(view.JoinKeys, version);
+            _order = new int[view.Entities.Count];
+            for (var i = 0; i < _order.Length; i++)
+            {
+                _order[i] = i;
+            }
+
+            var names = view.Entities.Select(static e => e.JoinKey).ToArray();
+            Array.Sort(names, _order, StringComparer.Ordinal);
+            _types = view.Entities.Select(static e => e.ValueType).ToArray();
+        }
+
+        public byte[] Build(FeatureView view, IReadOnlyList<object> values, ReadOnlySpan<byte> project)
+        {
+            if (values.Count != _order.Length)
+            {
+                throw new FeatureStoreException($"Feature view '{view.Name}' has {_order.Length} join keys but {values.Count} key values were given.");
+            }
+
+            var size = _prefix.Length + project.Length;
+            string?[]? strings = null;
+            for (var i = 0; i < _order.Length; i++)
+            {
+                var e = _order[i];
+                var v = values[e] ?? throw new FeatureStoreException($"The key value of '{view.Entities[e].JoinKey}' is null.");
+                switch (_types[e])
+                {
+                    case FeatureValueType.Int64: size += 16; break;
+                    case FeatureValueType.Int32: size += 12; break;
+                    case FeatureValueType.String:
+                        strings ??= new string?[_order.Length];
+                        strings[i] = v as string ?? Convert.ToString(v, CultureInfo.InvariantCulture)!;
+                        size += 8 + Encoding.UTF8.GetByteCount(strings[i]!);
+                        break;
+                    default:
+                        throw new FeatureStoreException($"Entity '{view.Entities[e].Name}' has type {_types[e]}; Feast keys are Int32, Int64 or String.");
+                }
+            }
+
+            var key = new byte[size];
+            _prefix.CopyTo(key, 0);
+            var pos = _prefix.Length;
+            for (var i = 0; i < _order.Length; i++)
+            {
+                var e = _order[i];
+                var v = values[e];
+                var span = key.AsSpan(pos);
+                try
+                {
+                    switch (_types[e])
+                    {
+                        case FeatureValueType.Int64:
+                            BinaryPrimitives.WriteUInt32LittleEndian(span, 4);
+                            BinaryPrimitives.WriteUInt32LittleEndian(span[4..], 8);
+                            BinaryPrimitives.WriteInt64LittleEndian(span[8..], v is long l ? l : Convert.ToInt64(v, CultureInfo.InvariantCulture));
+                            pos += 16;
+                            break;
+                        case FeatureValueType.Int32:
+                            BinaryPrimitives.WriteUInt32LittleEndian(span, 3);
+                            BinaryPrimitives.WriteUInt32LittleEndian(span[4..], 4);
+                            BinaryPrimitives.WriteInt32LittleEndian(span[8..], v is int n ? n : Convert.ToInt32(v, CultureInfo.InvariantCulture));
+                            pos += 12;
+                            break;
+                        default:
+                            var written = Encoding.UTF8.GetBytes(strings![i]!, span[8..]);
+                            BinaryPrimitives.WriteUInt32LittleEndian(span, 2);
+                            BinaryPrimitives.WriteUInt32LittleEndian(span[4..], (uint)written);
+                            pos += 8 + written;
+                            break;
+                    }
+                }
+                catch (Exception ex) when (ex is FormatException or InvalidCastException or OverflowException)
+                {
+                    throw new FeatureStoreException($"Key value '{v}' does not fit entity '{view.Entities[e].Name}' of type {_types[e]}.");
+                }
+            }
+
+            project.CopyTo(key.AsSpan(pos));
+            return key;
+        }
+    }
 }
