@@ -203,6 +203,46 @@ public sealed class RedisOnlineStoreTests(RedisServerFixture redis) : IClassFixt
     }
 
     [Fact]
+    public async Task ReadAsync_SameListChangedBetweenCalls_ReadsTheNewFeatures()
+    {
+        redis.SkipIfUnavailable();
+        var ct = TestContext.Current.CancellationToken;
+        await using var store = new RedisOnlineStore(RedisTestViews.Options(redis));
+        var view = RedisTestViews.Drivers();
+        await store.WriteBatchAsync(view, [new OnlineWriteRow([1L], [0.5f, 0.25f, 9L], T0)], ct);
+        string[] features = ["conv_rate", "avg_daily_trips"];
+
+        var first = await store.ReadAsync(view, [[1L]], features, ct);
+        features[0] = "acc_rate";
+        var second = await store.ReadAsync(view, [[1L]], features, ct);
+
+        first[0].Select(static v => v.Value).Should().Equal(0.5f, 9L);
+        second[0].Select(static v => v.Value).Should().Equal(0.25f, 9L);
+    }
+
+    [Fact]
+    public async Task DeleteAsync_WholeViewWithGlobCharactersInProject_LeavesOtherProjects()
+    {
+        redis.SkipIfUnavailable();
+        var ct = TestContext.Current.CancellationToken;
+        var suffix = Guid.NewGuid().ToString("N");
+        await using var star = new RedisOnlineStore(RedisTestViews.Options(redis, "a*[b]?" + suffix));
+        await using var other = new RedisOnlineStore(RedisTestViews.Options(redis, "aX[b]?" + suffix));
+        await using var longer = new RedisOnlineStore(RedisTestViews.Options(redis, "zz_a*[b]?" + suffix));
+        var view = RedisTestViews.Drivers();
+        foreach (var s in new[] { star, other, longer })
+        {
+            await s.WriteBatchAsync(view, [new OnlineWriteRow([1L], [0.5f, 0.25f, 9L], T0)], ct);
+        }
+
+        await star.DeleteAsync(view, null, ct);
+
+        (await star.ReadAsync(view, [[1L]], ["avg_daily_trips"], ct))[0][0].Status.Should().Be(FeatureStatus.NotFound);
+        (await other.ReadAsync(view, [[1L]], ["avg_daily_trips"], ct))[0][0].Status.Should().Be(FeatureStatus.Present);
+        (await longer.ReadAsync(view, [[1L]], ["avg_daily_trips"], ct))[0][0].Status.Should().Be(FeatureStatus.Present, "a project that merely ends with the same name is another project");
+    }
+
+    [Fact]
     public async Task Watermarks_SetThenGet_RoundTrip()
     {
         redis.SkipIfUnavailable();
