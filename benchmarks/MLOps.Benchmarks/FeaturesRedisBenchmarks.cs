@@ -44,28 +44,46 @@ public static class RedisLatencyHarness
         var reads = args.Length > 0 ? int.Parse(args[0], CultureInfo.InvariantCulture) : 20_000;
         var warmup = args.Length > 1 ? int.Parse(args[1], CultureInfo.InvariantCulture) : 2_000;
         Console.WriteLine($"// {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC, {Environment.ProcessorCount} CPUs, .NET {Environment.Version}, {reads} timed reads per shape after {warmup} warm-up reads");
-        Console.WriteLine("| Shape | Reads | p50 | p90 | p99 | p99.9 | max | mean |");
-        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|");
+        Console.WriteLine("| Read | Reads | p50 | p90 | p99 | p99.9 | max | mean | GCs gen0 / gen2 |");
+        Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---:|---:|");
         foreach (var shape in new[] { "1x250", "100x20" })
         {
             await using var fixture = await RedisReadFixture.CreateAsync(shape);
-            for (var i = 0; i < warmup; i++)
+            await MeasureAsync($"{shape} `RedisOnlineStore.ReadAsync`", reads, warmup, fixture.ReadOnceAsync);
+            if (shape == "1x250")
             {
-                await fixture.ReadOnceAsync(i);
+                // The floor on this machine, same server and warm connection: a PING, and the same HMGET without decoding.
+                await using var raw = await StackExchange.Redis.ConnectionMultiplexer.ConnectAsync(fixture.Endpoint);
+                var db = raw.GetDatabase();
+                await MeasureAsync("PING (StackExchange.Redis, floor)", reads, warmup, async _ => { await db.PingAsync(); return 1; });
+                var (key, fields) = fixture.RawRequest();
+                await MeasureAsync("1x250 raw HMGET, no decoding", reads, warmup, async _ => (await db.HashGetAsync(key, fields)).Length);
             }
-
-            var samples = new double[reads];
-            for (var i = 0; i < reads; i++)
-            {
-                var start = Stopwatch.GetTimestamp();
-                await fixture.ReadOnceAsync(i);
-                samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
-            }
-
-            Array.Sort(samples);
-            Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                $"| {shape} | {reads:N0} | {P(samples, 0.50):0.000} ms | {P(samples, 0.90):0.000} ms | {P(samples, 0.99):0.000} ms | {P(samples, 0.999):0.000} ms | {samples[^1]:0.000} ms | {samples.Average():0.000} ms |"));
         }
+    }
+
+    private static async Task MeasureAsync(string name, int reads, int warmup, Func<int, ValueTask<int>> read)
+    {
+        for (var i = 0; i < warmup; i++)
+        {
+            await read(i);
+        }
+
+        var samples = new double[reads];
+        var gen0 = GC.CollectionCount(0);
+        var gen2 = GC.CollectionCount(2);
+        for (var i = 0; i < reads; i++)
+        {
+            var start = Stopwatch.GetTimestamp();
+            await read(i);
+            samples[i] = Stopwatch.GetElapsedTime(start).TotalMilliseconds;
+        }
+
+        gen0 = GC.CollectionCount(0) - gen0;
+        gen2 = GC.CollectionCount(2) - gen2;
+        Array.Sort(samples);
+        Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
+            $"| {name} | {reads:N0} | {P(samples, 0.50):0.000} ms | {P(samples, 0.90):0.000} ms | {P(samples, 0.99):0.000} ms | {P(samples, 0.999):0.000} ms | {samples[^1]:0.000} ms | {samples.Average():0.000} ms | {gen0} / {gen2} |"));
     }
 
     // Nearest-rank percentile.
@@ -76,14 +94,16 @@ public static class RedisLatencyHarness
 internal sealed class RedisReadFixture : IAsyncDisposable
 {
     private readonly RedisServerProcess? _server;
+    private readonly string _endpoint;
     private readonly RedisOnlineStore _store;
     private readonly FeatureView _view;
     private readonly string[] _features;
     private readonly IReadOnlyList<object>[][] _requests;
 
-    private RedisReadFixture(RedisServerProcess? server, RedisOnlineStore store, FeatureView view, string[] features, IReadOnlyList<object>[][] requests)
+    private RedisReadFixture(RedisServerProcess? server, string endpoint, RedisOnlineStore store, FeatureView view, string[] features, IReadOnlyList<object>[][] requests)
     {
         _server = server;
+        _endpoint = endpoint;
         _store = store;
         _view = view;
         _features = features;
@@ -100,7 +120,8 @@ internal sealed class RedisReadFixture : IAsyncDisposable
         };
         var configured = Environment.GetEnvironmentVariable("MLOPS_REDIS");
         var server = configured is { Length: > 0 } ? null : await RedisServerProcess.StartAsync();
-        var options = new RedisOnlineStoreOptions().Use("bench_" + shape.Replace('x', '_'), configured is { Length: > 0 } ? configured : server!.Endpoint);
+        var endpoint = configured is { Length: > 0 } ? configured : server!.Endpoint;
+        var options = new RedisOnlineStoreOptions().Use("bench_" + shape.Replace('x', '_'), endpoint);
         var store = new RedisOnlineStore(options);
         var features = Enumerable.Range(0, featureCount).Select(static i => $"f{i}").ToArray();
         var view = new FeatureView("stats_" + shape.Replace('x', '_'), [new Entity("entity", "entity_id", FeatureValueType.Int64)],
@@ -117,7 +138,7 @@ internal sealed class RedisReadFixture : IAsyncDisposable
         // 256 distinct requests, cycled: each a random set of stored entities.
         var requests = Enumerable.Range(0, 256)
             .Select(_ => Enumerable.Range(0, entitiesPerRead).Select(_ => (IReadOnlyList<object>)[(long)rng.Next(stored)]).ToArray()).ToArray();
-        var fixture = new RedisReadFixture(server, store, view, features, requests);
+        var fixture = new RedisReadFixture(server, endpoint, store, view, features, requests);
         var check = await store.ReadAsync(view, requests[0], features);
         if (check[0][0].Status != FeatureStatus.Present)
         {
@@ -125,6 +146,16 @@ internal sealed class RedisReadFixture : IAsyncDisposable
         }
 
         return fixture;
+    }
+
+    public string Endpoint => _endpoint;
+
+    /// <summary>The first request's key and the fields <see cref="RedisOnlineStore.ReadAsync"/> would ask for.</summary>
+    public (StackExchange.Redis.RedisKey Key, StackExchange.Redis.RedisValue[] Fields) RawRequest()
+    {
+        var fields = _features.Select(f => (StackExchange.Redis.RedisValue)MurmurHash3.FeastFieldName(_view.Name, f))
+            .Append((StackExchange.Redis.RedisValue)("_ts:" + _view.Name)).ToArray();
+        return (_store.RedisKey(_view, _requests[0][0]), fields);
     }
 
     public async ValueTask<int> ReadOnceAsync(int i)
