@@ -58,6 +58,8 @@ public static class RedisLatencyHarness
                 await MeasureAsync("PING (StackExchange.Redis, floor)", reads, warmup, async _ => { await db.PingAsync(); return 1; });
                 var (key, fields) = fixture.RawRequest();
                 await MeasureAsync("1x250 raw HMGET, no decoding", reads, warmup, async _ => (await db.HashGetAsync(key, fields)).Length);
+                await using var hgetall = await RedisReadFixture.CreateAsync(shape, hgetallFieldThreshold: 50);
+                await MeasureAsync($"{shape} `ReadAsync`, `HgetallFieldThreshold = 50`", reads, warmup, hgetall.ReadOnceAsync);
             }
         }
     }
@@ -110,7 +112,7 @@ internal sealed class RedisReadFixture : IAsyncDisposable
         _requests = requests;
     }
 
-    public static async Task<RedisReadFixture> CreateAsync(string shape)
+    public static async Task<RedisReadFixture> CreateAsync(string shape, int? hgetallFieldThreshold = null)
     {
         var (entitiesPerRead, featureCount, stored) = shape switch
         {
@@ -122,6 +124,7 @@ internal sealed class RedisReadFixture : IAsyncDisposable
         var server = configured is { Length: > 0 } ? null : await RedisServerProcess.StartAsync();
         var endpoint = configured is { Length: > 0 } ? configured : server!.Endpoint;
         var options = new RedisOnlineStoreOptions().Use("bench_" + shape.Replace('x', '_'), endpoint);
+        options.HgetallFieldThreshold = hgetallFieldThreshold;
         var store = new RedisOnlineStore(options);
         var features = Enumerable.Range(0, featureCount).Select(static i => $"f{i}").ToArray();
         var view = new FeatureView("stats_" + shape.Replace('x', '_'), [new Entity("entity", "entity_id", FeatureValueType.Int64)],

@@ -20,7 +20,8 @@ namespace MLOps.Features.Redis;
 /// entity, unlike Feast's read-then-write), then applies <see cref="RedisOnlineStoreOptions.KeyTtl"/>; a batch is
 /// pipelined, and is not atomic across entities (as in Feast). The stored time keeps sub-second precision as the
 /// Timestamp's nanos; Feast reads its seconds.</para>
-/// <para>Reads: one <c>HMGET</c> per entity of only the requested fields and <c>_ts</c>, pipelined across entities.
+/// <para>Reads: one <c>HMGET</c> per entity of only the requested fields and <c>_ts</c>, pipelined across entities
+/// (or <c>HGETALL</c> when <see cref="RedisOnlineStoreOptions.HgetallFieldThreshold"/> is set and reached).
 /// Unlike Feast's Python store, an absent hash reads as <see cref="FeatureStatus.NotFound"/>, and a view TTL gives
 /// <see cref="FeatureStatus.OutsideMaxAge"/>, as the <see cref="IOnlineStore"/> contract says.</para>
 /// <para>Failures: a lost connection, a timeout (<see cref="RedisOnlineStoreOptions.OperationTimeout"/>) or a server that
@@ -261,7 +262,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
             }
 
             fields[n] = plan.TsField;
-            set = new FieldSet([.. features], fields, types);
+            set = new FieldSet([.. features], fields, types, HgetallIndex(fields, n));
             plan.LastFields = set;
         }
 
@@ -279,7 +280,25 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
 
         var db = await DatabaseAsync(cancellationToken).ConfigureAwait(false);
         RedisValue[][] replies;
-        if (keys.Length == 1)
+        var hgetall = _options.HgetallFieldThreshold is { } threshold && n + 1 >= threshold && set.HgetallIndex is not null;
+        if (hgetall)
+        {
+            var tasks = new Task<HashEntry[]>[keys.Length];
+            var batch = keys.Length == 1 ? null : db.CreateBatch();
+            for (var e = 0; e < keys.Length; e++)
+            {
+                tasks[e] = (batch ?? (IDatabaseAsync)db).HashGetAllAsync(keys[e]);
+            }
+
+            batch?.Execute();
+            var all = await AwaitAsync(Task.WhenAll(tasks), "read", cancellationToken).ConfigureAwait(false);
+            replies = new RedisValue[all.Length][];
+            for (var e = 0; e < all.Length; e++)
+            {
+                replies[e] = Pick(all[e], set.HgetallIndex!, plan.TsField, n);
+            }
+        }
+        else if (keys.Length == 1)
         {
             replies = [await AwaitAsync(db.HashGetAsync(keys[0], set.Fields), "read", cancellationToken).ConfigureAwait(false)];
         }
@@ -689,7 +708,47 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
         public volatile FieldSet? LastFields;
     }
 
-    private sealed record FieldSet(string[] Names, RedisValue[] Fields, FeatureValueType[] Types)
+    // Requested field (4 little-endian bytes as a uint) to its position, for HGETALL; null if two requested features
+    // share a hash (then HMGET is used, which answers each position).
+    private static Dictionary<uint, int>? HgetallIndex(RedisValue[] fields, int n)
+    {
+        var index = new Dictionary<uint, int>(n);
+        for (var f = 0; f < n; f++)
+        {
+            if (!index.TryAdd(BinaryPrimitives.ReadUInt32LittleEndian(((ReadOnlyMemory<byte>)fields[f]).Span), f))
+            {
+                return null;
+            }
+        }
+
+        return index;
+    }
+
+    // The HMGET-shaped answer (requested fields, then _ts; null where absent) out of a whole hash.
+    private static RedisValue[] Pick(HashEntry[] entries, Dictionary<uint, int> index, byte[] tsField, int n)
+    {
+        var reply = new RedisValue[n + 1];
+        Array.Fill(reply, RedisValue.Null);
+        foreach (var entry in entries)
+        {
+            var name = ((ReadOnlyMemory<byte>)entry.Name).Span;
+            if (name.Length == 4)
+            {
+                if (index.TryGetValue(BinaryPrimitives.ReadUInt32LittleEndian(name), out var f))
+                {
+                    reply[f] = entry.Value;
+                }
+            }
+            else if (name.SequenceEqual(tsField))
+            {
+                reply[n] = entry.Value;
+            }
+        }
+
+        return reply;
+    }
+
+    private sealed record FieldSet(string[] Names, RedisValue[] Fields, FeatureValueType[] Types, Dictionary<uint, int>? HgetallIndex)
     {
         // Compared name by name (a reference check first), so a list changed between calls is never served stale fields.
         public bool Matches(IReadOnlyList<string> features)

@@ -56,6 +56,15 @@ public sealed class RedisOnlineStoreOptions
     /// </summary>
     public int EntityKeySerializationVersion { get; set; } = EntityKeySerializer.CurrentVersion;
 
+    /// <summary>
+    /// Gets or sets the number of requested fields (features plus <c>_ts</c>) from which a read uses <c>HGETALL</c> and
+    /// picks the fields client-side instead of <c>HMGET</c>; default <see langword="null"/>: always <c>HMGET</c> of only the
+    /// requested fields, as Feast's Python store does. Redis answers <c>HGETALL</c> several times faster than an
+    /// <c>HMGET</c> of hundreds of fields (Feast's Java server switches at 50), but it returns every view's fields in the
+    /// shared hash: set it when a read asks for most of what the hash holds.
+    /// </summary>
+    public int? HgetallFieldThreshold { get; set; }
+
     /// <summary>Gets or sets the client name shown by <c>CLIENT LIST</c>; default <c>mlops-features</c>.</summary>
     public string ClientName { get; set; } = "mlops-features";
 
@@ -106,6 +115,11 @@ public sealed class RedisOnlineStoreOptions
         if (EntityKeySerializationVersion is not (2 or 3))
         {
             errors.Add($"RedisOnlineStoreOptions.EntityKeySerializationVersion must be 2 or 3 (was {EntityKeySerializationVersion}).");
+        }
+
+        if (HgetallFieldThreshold is < 1)
+        {
+            errors.Add($"RedisOnlineStoreOptions.HgetallFieldThreshold must be at least 1 or null (was {HgetallFieldThreshold}).");
         }
 
         if (Database < 0)

@@ -4,7 +4,7 @@ using MLOps.Features.Tests;
 namespace MLOps.Features.Redis.Tests;
 
 /// <summary>The shared <see cref="IOnlineStore"/> contract suite (the one SQLite passes) against a real redis-server.</summary>
-public sealed class RedisOnlineStoreContractTests(RedisServerFixture redis) : OnlineStoreContractTests, IClassFixture<RedisServerFixture>, IAsyncDisposable
+public class RedisOnlineStoreContractTests(RedisServerFixture redis) : OnlineStoreContractTests, IClassFixture<RedisServerFixture>, IAsyncDisposable
 {
     private readonly List<RedisOnlineStore> _stores = [];
 
@@ -13,7 +13,9 @@ public sealed class RedisOnlineStoreContractTests(RedisServerFixture redis) : On
         redis.SkipIfUnavailable();
 
         // A project of its own per test: keys never collide across tests sharing the server.
-        var store = new RedisOnlineStore(new RedisOnlineStoreOptions().Use("contract_" + Guid.NewGuid().ToString("N"), redis.Configuration), Time);
+        var options = new RedisOnlineStoreOptions().Use("contract_" + Guid.NewGuid().ToString("N"), redis.Configuration);
+        Configure(options);
+        var store = new RedisOnlineStore(options, Time);
         _stores.Add(store);
         return store;
     }
@@ -24,5 +26,17 @@ public sealed class RedisOnlineStoreContractTests(RedisServerFixture redis) : On
         {
             await s.DisposeAsync();
         }
+
+        GC.SuppressFinalize(this);
     }
+
+    protected virtual void Configure(RedisOnlineStoreOptions options)
+    {
+    }
+}
+
+/// <summary>The same contract with every read done by <c>HGETALL</c> (<see cref="RedisOnlineStoreOptions.HgetallFieldThreshold"/> = 1).</summary>
+public sealed class RedisOnlineStoreHgetallContractTests(RedisServerFixture redis) : RedisOnlineStoreContractTests(redis)
+{
+    protected override void Configure(RedisOnlineStoreOptions options) => options.HgetallFieldThreshold = 1;
 }

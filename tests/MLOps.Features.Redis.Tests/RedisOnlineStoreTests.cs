@@ -31,8 +31,10 @@ public sealed class RedisOnlineStoreTests(RedisServerFixture redis) : IClassFixt
         }
     }
 
-    [Fact]
-    public async Task WriteThenRead_EveryValueType_RoundTripsAndStoresFeastBytes()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task WriteThenRead_EveryValueType_RoundTripsAndStoresFeastBytes(bool hgetall)
     {
         redis.SkipIfUnavailable();
         var ct = TestContext.Current.CancellationToken;
@@ -42,7 +44,9 @@ public sealed class RedisOnlineStoreTests(RedisServerFixture redis) : IClassFixt
         var schema = cases.Select((c, i) => new FeatureField("f" + i, SchemaType(c.GetProperty("kind").GetString()!))).ToArray();
         var view = new FeatureView("all_types", [RedisTestViews.Driver], schema, new ParquetSource("."));
         var values = cases.Select(static c => FeastVectorTests.ToClr(c.GetProperty("kind").GetString()!, c.GetProperty("value"))).ToArray();
-        await using var store = new RedisOnlineStore(RedisTestViews.Options(redis));
+        var options = RedisTestViews.Options(redis);
+        options.HgetallFieldThreshold = hgetall ? 2 : null;
+        await using var store = new RedisOnlineStore(options);
 
         (await store.WriteBatchAsync(view, [new OnlineWriteRow([7L], values, T0)], ct)).Should().Be(1);
         var read = await store.ReadAsync(view, [[7L]], schema.Select(static f => f.Name).ToArray(), ct);
@@ -70,8 +74,10 @@ public sealed class RedisOnlineStoreTests(RedisServerFixture redis) : IClassFixt
         Convert.ToHexStringLower(ts!).Should().Be("08c0d490cd06", "Timestamp{seconds=1772366400} as Python protobuf serializes it");
     }
 
-    [Fact]
-    public async Task ReadAsync_HashWrittenAsFeastWritesIt_ReadsValuesAndTimestamp()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task ReadAsync_HashWrittenAsFeastWritesIt_ReadsValuesAndTimestamp(bool hgetall)
     {
         redis.SkipIfUnavailable();
         var ct = TestContext.Current.CancellationToken;
@@ -87,7 +93,9 @@ public sealed class RedisOnlineStoreTests(RedisServerFixture redis) : IClassFixt
             new HashEntry(Convert.FromHexString(fields[1].GetProperty("field").GetString()!), Array.Empty<byte>()),
             new HashEntry(Convert.FromHexString(fields[0].GetProperty("ts_field").GetString()!), Convert.FromHexString(Vectors.GetProperty("timestamps")[0].GetProperty("hex").GetString()!)),
         ]);
-        await using var store = new RedisOnlineStore(RedisTestViews.Options(redis, project));
+        var options = RedisTestViews.Options(redis, project);
+        options.HgetallFieldThreshold = hgetall ? 1 : null;
+        await using var store = new RedisOnlineStore(options);
 
         var read = await store.ReadAsync(RedisTestViews.Drivers(), [[1001L], [1002L]], ["avg_daily_trips", "conv_rate", "acc_rate"], ct);
 
@@ -200,6 +208,26 @@ public sealed class RedisOnlineStoreTests(RedisServerFixture redis) : IClassFixt
         (await store.ReadAsync(b, [[1L]], ["avg_daily_trips"], ct))[0][0].Value.Should().Be(10L);
         (await Raw.HashLengthAsync(store.RedisKey(b, [1L]))).Should().Be(4, "view_b's three fields and its _ts remain");
         (await Raw.KeyExistsAsync(store.RedisKey(a, [2L]))).Should().BeFalse("a hash left with no view is removed");
+    }
+
+    [Fact]
+    public async Task ReadAsync_HgetallOverHashSharedByTwoViews_PicksOnlyTheRequestedView()
+    {
+        redis.SkipIfUnavailable();
+        var ct = TestContext.Current.CancellationToken;
+        var options = RedisTestViews.Options(redis);
+        options.HgetallFieldThreshold = 1;
+        await using var store = new RedisOnlineStore(options);
+        var a = RedisTestViews.Drivers("view_a");
+        var b = RedisTestViews.Drivers("view_b");
+        await store.WriteBatchAsync(a, [new OnlineWriteRow([1L], [0.1f, 0.2f, 1L], T0)], ct);
+        await store.WriteBatchAsync(b, [new OnlineWriteRow([1L], [0.5f, 0.6f, 10L], T0.AddHours(1))], ct);
+
+        var readA = await store.ReadAsync(a, [[1L]], ["avg_daily_trips", "acc_rate"], ct);
+        var readB = await store.ReadAsync(b, [[1L]], ["acc_rate"], ct);
+
+        readA[0].Should().Equal(new OnlineFeatureValue(1L, FeatureStatus.Present, T0), new OnlineFeatureValue(0.2f, FeatureStatus.Present, T0));
+        readB[0].Should().Equal(new OnlineFeatureValue(0.6f, FeatureStatus.Present, T0.AddHours(1)));
     }
 
     [Fact]
