@@ -10,7 +10,7 @@ public sealed class RedisOutageTests : IAsyncLifetime
     private static readonly TimeSpan Timeout = TimeSpan.FromMilliseconds(500);
 
     // What a loaded, shared 2-core machine may add on top of the timeout before the exception reaches the caller.
-    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(750);
+    private static readonly TimeSpan Slack = TimeSpan.FromMilliseconds(1000);
     private readonly RedisServerFixture _redis = new();
 
     public ValueTask InitializeAsync() => _redis.InitializeAsync();
