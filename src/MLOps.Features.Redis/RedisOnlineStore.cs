@@ -123,12 +123,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
     private RedisOnlineStore(RedisOnlineStoreOptions options, TimeProvider? timeProvider, IConnectionMultiplexer? connection)
     {
         ArgumentNullException.ThrowIfNull(options);
-        if (connection is not null && options.Endpoints.Count == 0 && options.Configuration is null)
-        {
-            options.Endpoints.Add(connection.Configuration);
-        }
-
-        var errors = options.Validate();
+        var errors = options.Validate(requireEndpoint: connection is null);
         if (errors.Count > 0)
         {
             throw new ArgumentException(string.Join(" ", errors), nameof(options));
@@ -137,7 +132,10 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
         _options = options;
         _time = timeProvider ?? TimeProvider.System;
         _project = Encoding.UTF8.GetBytes(options.Project!);
-        _where = options.Endpoints.Count > 0 ? string.Join(",", options.Endpoints) : "the configured Redis";
+        // Endpoints only: a configuration string may hold a password.
+        _where = connection is not null ? string.Join(",", connection.GetEndPoints().Select(static e => e.ToString()))
+            : options.Endpoints.Count > 0 ? string.Join(",", options.Endpoints)
+            : string.Join(",", BuildConfiguration(options).EndPoints.Select(static e => e.ToString()));
         _ownsConnection = connection is null;
         _mux = connection;
     }

@@ -81,7 +81,9 @@ public sealed class RedisOnlineStoreOptions
 
     /// <summary>Checks the options.</summary>
     /// <returns>The problems, empty when valid.</returns>
-    public IReadOnlyList<string> Validate()
+    public IReadOnlyList<string> Validate() => Validate(requireEndpoint: true);
+
+    internal IReadOnlyList<string> Validate(bool requireEndpoint)
     {
         var errors = new List<string>();
         if (string.IsNullOrWhiteSpace(Project))
@@ -89,7 +91,7 @@ public sealed class RedisOnlineStoreOptions
             errors.Add("RedisOnlineStoreOptions.Project is not set; give the Feast project name (it is part of every key).");
         }
 
-        if (Endpoints.Count == 0 && string.IsNullOrWhiteSpace(Configuration))
+        if (requireEndpoint && Endpoints.Count == 0 && string.IsNullOrWhiteSpace(Configuration))
         {
             errors.Add("RedisOnlineStoreOptions has no endpoint; add one to Endpoints (\"host:6379\") or set Configuration.");
         }

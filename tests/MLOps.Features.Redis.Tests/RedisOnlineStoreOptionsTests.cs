@@ -53,11 +53,22 @@ public sealed class RedisOnlineStoreOptionsTests
             .WithMessage("*version must be 2 or 3*").WithMessage("*KeyTtl*");
     }
 
-    [Fact]
-    public async Task Exception_Message_NeverHoldsThePassword()
+    [Theory]
+    [InlineData(false)]
+    [InlineData(true)]
+    public async Task Exception_Message_NeverHoldsThePassword(bool inConfigurationString)
     {
-        var o = new RedisOnlineStoreOptions { Project = "p", Password = "s3cret-pw" };
-        o.Endpoints.Add("127.0.0.1:1");
+        var o = new RedisOnlineStoreOptions { Project = "p" };
+        if (inConfigurationString)
+        {
+            o.Configuration = "127.0.0.1:1,password=s3cret-pw";
+        }
+        else
+        {
+            o.Password = "s3cret-pw";
+            o.Endpoints.Add("127.0.0.1:1");
+        }
+
         o.OperationTimeout = TimeSpan.FromMilliseconds(200);
         o.ConnectTimeout = TimeSpan.FromMilliseconds(200);
         using var store = new RedisOnlineStore(o);

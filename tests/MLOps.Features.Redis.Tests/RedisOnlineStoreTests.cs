@@ -271,6 +271,22 @@ public sealed class RedisOnlineStoreTests(RedisServerFixture redis) : IClassFixt
     }
 
     [Fact]
+    public async Task Constructor_ExistingConnection_UsedAndLeftOpen()
+    {
+        redis.SkipIfUnavailable();
+        var ct = TestContext.Current.CancellationToken;
+        var store = new RedisOnlineStore(_raw!, new RedisOnlineStoreOptions { Project = "shared_" + Guid.NewGuid().ToString("N") });
+        var view = RedisTestViews.Drivers();
+
+        await store.WriteBatchAsync(view, [new OnlineWriteRow([1L], [0.5f, 0.25f, 9L], T0)], ct);
+        var read = await store.ReadAsync(view, [[1L]], ["avg_daily_trips"], ct);
+        await store.DisposeAsync();
+
+        read[0][0].Value.Should().Be(9L);
+        _raw!.IsConnected.Should().BeTrue("the caller owns the connection it passed in");
+    }
+
+    [Fact]
     public async Task Watermarks_SetThenGet_RoundTrip()
     {
         redis.SkipIfUnavailable();
