@@ -36,6 +36,34 @@ public sealed class RedisServerFixtureTests(RedisServerFixture redis) : IClassFi
     }
 
     [Fact]
+    public async Task Fixture_StopThenRestart_SamePortRefusedThenAnswers()
+    {
+        var own = new RedisServerFixture();
+        await own.InitializeAsync();
+        try
+        {
+            own.SkipIfUnavailable();
+            var port = own.Port;
+
+            await own.StopAsync();
+            using (var client = new TcpClient())
+            {
+                var connect = async () => await client.ConnectAsync(IPAddress.Loopback, port);
+                await connect.Should().ThrowAsync<SocketException>();
+            }
+
+            await own.RestartAsync();
+
+            own.Port.Should().Be(port);
+            (await own.SendAsync("PING")).Should().Be("+PONG\r\n");
+        }
+        finally
+        {
+            await own.DisposeAsync();
+        }
+    }
+
+    [Fact]
     public async Task Fixture_MissingBinary_SkipReasonNamesBinaryAndFix()
     {
         var missing = RedisServerFixture.ForBinary("/nonexistent/bin/redis-server");

@@ -120,6 +120,37 @@ public sealed class RedisServerFixture : IAsyncLifetime
         _directory?.Dispose();
     }
 
+    /// <summary>Stops the server (<c>SHUTDOWN NOSAVE</c>, then a kill if needed) and waits until it has exited; the port is kept for <see cref="RestartAsync"/>.</summary>
+    public async Task StopAsync()
+    {
+        if (_process is { HasExited: false } process)
+        {
+            try
+            {
+                await SendAsync("SHUTDOWN NOSAVE\r\n", expectReply: false);
+                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
+                await process.WaitForExitAsync(cts.Token);
+            }
+            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
+            {
+            }
+        }
+
+        StopProcess();
+    }
+
+    /// <summary>Starts the server again on the same port after <see cref="StopAsync"/> (data is gone: persistence is off).</summary>
+    public async Task RestartAsync()
+    {
+        if (_binary is null || _directory is null)
+        {
+            throw new InvalidOperationException("The fixture never started a server: " + SkipReason);
+        }
+
+        StopProcess();
+        await StartAsync(Port);
+    }
+
     /// <summary>Sends one inline command and returns the raw reply (for fixture tests; real tests use a client).</summary>
     public async Task<string> SendAsync(string command, bool expectReply = true)
     {
@@ -150,9 +181,9 @@ public sealed class RedisServerFixture : IAsyncLifetime
         return reply.ToString();
     }
 
-    private async Task StartAsync()
+    private async Task StartAsync(int port = 0)
     {
-        Port = FreeLoopbackPort();
+        Port = port == 0 ? FreeLoopbackPort() : port;
         var info = new ProcessStartInfo(_binary!)
         {
             RedirectStandardOutput = true,

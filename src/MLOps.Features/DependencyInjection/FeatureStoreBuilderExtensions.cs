@@ -18,6 +18,14 @@ public sealed class FeatureStoreOptions
     /// <summary>Gets or sets the SQLite online store file; default <c>features/online.db</c> under <see cref="MLOpsOptions.RootDirectory"/>.</summary>
     public string? OnlineStorePath { get; set; }
 
+    /// <summary>
+    /// Gets or sets a factory of another online store (for example <c>UseRedisOnlineStore</c> of MLOps.Features.Redis);
+    /// <see langword="null"/> (default) uses the embedded SQLite store. When the store also implements
+    /// <see cref="IMaterializationWatermarkStore"/> it keeps the watermarks too; otherwise the SQLite file keeps them.
+    /// The container disposes the store it creates.
+    /// </summary>
+    public Func<IServiceProvider, IOnlineStore>? OnlineStoreFactory { get; set; }
+
     /// <summary>Gets the materialization options (batch size 10,000 by default).</summary>
     public MaterializationOptions Materialization { get; } = new();
 
@@ -36,6 +44,16 @@ public sealed class FeatureStoreOptions
     public FeatureStoreOptions UseSqlite(string path)
     {
         OnlineStorePath = path;
+        return this;
+    }
+
+    /// <summary>Uses another online store, created by <paramref name="factory"/> once, when first resolved.</summary>
+    /// <param name="factory">Creates the store from the container.</param>
+    /// <returns>These options.</returns>
+    public FeatureStoreOptions UseOnlineStore(Func<IServiceProvider, IOnlineStore> factory)
+    {
+        ArgumentNullException.ThrowIfNull(factory);
+        OnlineStoreFactory = factory;
         return this;
     }
 }
@@ -62,7 +80,7 @@ public static class FeatureStoreBuilderExtensions
     /// <summary>
     /// Registers <see cref="FeatureStore"/> (also as <see cref="IOnlineFeatureReader"/>), the catalogue, and the embedded
     /// <see cref="SqliteOnlineStore"/> as <see cref="IOnlineStore"/> and watermark store unless an <see cref="IOnlineStore"/>
-    /// is already registered. Safe to call twice; nothing is opened until resolved; options are validated at start.
+    /// is already registered or <see cref="FeatureStoreOptions.OnlineStoreFactory"/> names another store. Safe to call twice; nothing is opened until resolved; options are validated at start.
     /// </summary>
     /// <param name="builder">The MLOps builder.</param>
     /// <param name="configure">Sets the catalogue (required) and the store path.</param>
@@ -92,8 +110,11 @@ public static class FeatureStoreBuilderExtensions
             Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(path))!);
             return new SqliteOnlineStore(path, sp.GetRequiredService<TimeProvider>());
         });
-        services.TryAddSingleton<IOnlineStore>(static sp => sp.GetRequiredService<SqliteOnlineStore>());
-        services.TryAddSingleton<IMaterializationWatermarkStore>(static sp => sp.GetRequiredService<SqliteOnlineStore>());
+        services.TryAddSingleton<IOnlineStore>(static sp => sp.GetRequiredService<IOptions<FeatureStoreOptions>>().Value.OnlineStoreFactory is { } factory
+            ? factory(sp)
+            : sp.GetRequiredService<SqliteOnlineStore>());
+        services.TryAddSingleton<IMaterializationWatermarkStore>(static sp => sp.GetRequiredService<IOnlineStore>() as IMaterializationWatermarkStore
+            ?? sp.GetRequiredService<SqliteOnlineStore>());
         services.TryAddSingleton(static sp => new FeatureStore(
             sp.GetRequiredService<FeatureCatalogue>(),
             sp.GetRequiredService<IOnlineStore>(),
