@@ -16,7 +16,7 @@ public static class Mlflow
         #region add-mlflow
         services.AddMLOps()
             .AddTracking()                                           // Tracker: same API, MLflow behind it
-            .AddRegistry()                                           // PromotionGate over the MLflow registry
+            .AddRegistry()                                           // IModelRegistry: MLflow's registry once AddMlflow runs
             .AddMlflow(o =>
             {
                 o.TrackingUri = new Uri("https://mlflow.internal/");  // or MLFLOW_TRACKING_URI

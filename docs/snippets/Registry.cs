@@ -51,7 +51,7 @@ public static class Registry
         {
             Metric = "val_f1",
             Direction = MetricDirection.HigherIsBetter,
-            MinRelativeImprovement = 0.02,                           // must beat the holder by more than 2%
+            MinRelativeImprovement = 0.02,                           // must beat the holder by at least 2%
             Target = AssignmentTarget.Alias("champion"),
             OnPass = PromotionOnPass.PromoteToTarget,
         }, new ChangeContext("ci", "nightly retrain"));

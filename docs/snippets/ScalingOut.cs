@@ -45,6 +45,22 @@ public static class ScalingOut
         #endregion
     }
 
+    /// <summary>Feature definitions over Parquet files on shared storage.</summary>
+    /// <returns>The catalogue.</returns>
+    public static FeatureCatalogue SharedOffline()
+    {
+        #region offline-shared
+        // The same definitions; only the source path moves to storage every trainer and materializer can read.
+        var driver = new Entity("driver", "driver_id", FeatureValueType.Int64);
+        var stats = new FeatureView("driver_stats", [driver],
+            [new FeatureField("conv_rate", FeatureValueType.Float32), new FeatureField("trips", FeatureValueType.Int64)],
+            new ParquetSource("/mnt/features/driver_stats/", CreatedTimestampColumn: "created"),   // an NFS or blob-fuse mount
+            ttl: TimeSpan.FromHours(2));
+        var catalogue = new FeatureCatalogue().Add(driver).Add(stats);
+        #endregion
+        return catalogue;
+    }
+
     /// <summary>Metrics out of the process.</summary>
     /// <param name="services">The host's services.</param>
     public static void Telemetry(IServiceCollection services)
