@@ -75,7 +75,9 @@ public static class Core
         var random = seed.Random;                                    // seeded from seed.Seed
         RunContext context = RunContext.Capture(new RunContextOptions { IncludeCommandLine = false });
 
-        Console.WriteLine($"commit {context.Git?.Commit} on {context.Git?.Branch ?? "(detached)"}, dirty: {context.Git?.IsDirty}");
+        Console.WriteLine(context.Git is { } git
+            ? $"commit {git.Commit} on {git.Branch ?? "(detached)"}, dirty: {git.IsDirty?.ToString() ?? "unknown (no git on PATH)"}"
+            : "not in a git work tree");
         Console.WriteLine($"{context.HostName}, {context.OSDescription}, {context.FrameworkDescription}, seed {context.Seed} ({context.SeedSource})");
         Console.WriteLine(random.Next());
         #endregion
