@@ -12,7 +12,9 @@
 # and trailing white space dropped. The docs/snippets project is built by .ci/run (it is in MLOps.Sdk.sln), so a
 # region that no longer compiles fails the build, and a block that no longer equals its region fails this check.
 #
-#   tools/check-snippets.sh            check; exit 1 on any difference, unknown region or malformed marker
+# A ```csharp block without a marker is an error too, so every C# block in the docs is compiled code.
+#
+#   tools/check-snippets.sh            check; exit 1 on any difference, unknown region, unmarked or malformed block
 #   tools/check-snippets.sh --update   rewrite every marked block from its region, then check
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -72,6 +74,9 @@ for doc in docs:
         m = marker.match(line)
         i += 1
         if not m:
+            if line.strip() == "```csharp":
+                problems.append(f"{doc}:{i}: a ```csharp block without a snippet marker; put the code in a #region "
+                                f"of {snippet_dir} and mark the block (code that only sketches a future API: ```text)")
             continue
         key = (m.group(1), m.group(2))
         where = f"{doc}:{i}"
