@@ -52,15 +52,14 @@ public static class OpenInference
 
     /// <summary>Calls a model through the interface shared by local and remote models.</summary>
     /// <param name="provider">The services.</param>
-    /// <param name="rows">Feature rows of 32 values.</param>
-    /// <param name="n">The number of rows.</param>
+    /// <param name="request">The four inputs of the fraud model.</param>
     /// <returns>A task that completes when done.</returns>
-    public static async Task CallAsync(IServiceProvider provider, float[] rows, int n)
+    public static async Task CallAsync(IServiceProvider provider, InferenceRequest request)
     {
         #region call
         var client = provider.GetRequiredKeyedService<IInferenceClient>("fraud");   // remote or local: same code
-        InferenceResult result = await client.InferAsync(new InferenceRequest("input", InferenceTensor.Create<float>(rows, n, 32)));
-        Console.WriteLine($"{result.ModelName} v{result.ModelVersion}: {result.Get<float>("probabilities").Length} values");
+        InferenceResult result = await client.InferAsync(request);
+        Console.WriteLine($"{result.ModelName} v{result.ModelVersion}: p = {result.Get<float>("Probability.output")[0]:F3}");
         #endregion
     }
 
@@ -83,7 +82,7 @@ public static class OpenInference
 
         var call = new OpenInferenceCallOptions { Id = "req-42" };
         call.Parameters["priority"] = 1;                             // passed through as request parameters
-        call.Outputs.Add("probabilities");                          // ask only for what you read
+        call.Outputs.Add("Probability.output");                     // ask only for what you read
         try
         {
             OpenInferenceResponse response = await triton.InferAsync(request, call);
