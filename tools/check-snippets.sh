@@ -13,6 +13,7 @@
 # region that no longer compiles fails the build, and a block that no longer equals its region fails this check.
 #
 # A ```csharp block without a marker is an error too, so every C# block in the docs is compiled code.
+# `<!-- quote: README.md#sh -->` before a ```sh block quotes the README's two commands and is checked the same way.
 #
 #   tools/check-snippets.sh            check; exit 1 on any difference, unknown region, unmarked or malformed block
 #   tools/check-snippets.sh --update   rewrite every marked block from its region, then check
@@ -23,10 +24,13 @@ import difflib, glob, os, re, sys
 
 update = "--update" in sys.argv[1:]
 snippet_dir = "docs/snippets"
-marker = re.compile(r"^<!-- snippet: ([A-Za-z0-9_.-]+\.cs)#([A-Za-z0-9_.-]+) -->\s*$")
+marker = re.compile(r"^<!-- (?:snippet|quote): ([A-Za-z0-9_.-]+\.(?:cs|md))#([A-Za-z0-9_.-]+) -->\s*$")
 region_start = re.compile(r"^\s*#region\s+(\S+)\s*$")
 region_end = re.compile(r"^\s*#endregion\b")
 problems = []
+
+def source(key):
+    return f"{key[0]} (first {key[1]} block)" if key in quotes else f"{snippet_dir}/{key[0]}#{key[1]}"
 
 def dedent(lines):
     lines = [l.rstrip() for l in lines]
@@ -61,6 +65,16 @@ for path in sorted(glob.glob(os.path.join(snippet_dir, "**", "*.cs"), recursive=
     if open_name:
         problems.append(f"{path}:{start}: #region {open_name} has no #endregion")
 
+# `<!-- quote: README.md#sh -->` quotes the first ```sh block of README.md (the two commands) the same way.
+quotes = {}
+with open("README.md", encoding="utf-8") as f:
+    readme = f.read().split("\n")
+if "```sh" in readme:
+    first = readme.index("```sh")
+    last = readme.index("```", first + 1)
+    quotes[("README.md", "sh")] = [l.rstrip() for l in readme[first + 1:last]]
+regions.update(quotes)
+
 docs = sorted(set(glob.glob("docs/**/*.md", recursive=True)) | {"README.md"})
 checked, used = 0, set()
 for doc in docs:
@@ -80,8 +94,9 @@ for doc in docs:
             continue
         key = (m.group(1), m.group(2))
         where = f"{doc}:{i}"
-        if i >= len(lines) or lines[i].strip() != "```csharp":
-            problems.append(f"{where}: snippet marker {key[0]}#{key[1]} is not followed by a ```csharp line")
+        fence = "```" + (key[1] if key in quotes else "csharp")
+        if i >= len(lines) or lines[i].strip() != fence:
+            problems.append(f"{where}: marker {key[0]}#{key[1]} is not followed by a {fence} line")
             continue
         end = i + 1
         while end < len(lines) and lines[end].strip() != "```":
@@ -92,7 +107,8 @@ for doc in docs:
         quoted = [l.rstrip() for l in lines[i + 1:end]]
         checked += 1
         if key not in regions:
-            problems.append(f"{where}: no #region {key[1]} in {snippet_dir}/{key[0]}")
+            problems.append(f"{where}: no #region {key[1]} in {snippet_dir}/{key[0]}" if key[0].endswith(".cs")
+                            else f"{where}: {key[0]} has no block {key[1]} to quote")
             out.extend(lines[i:end + 1])
         else:
             used.add(key)
@@ -101,8 +117,8 @@ for doc in docs:
                 if update:
                     changed = True
                 else:
-                    diff = "\n".join(difflib.unified_diff(expected, quoted, f"{snippet_dir}/{key[0]}#{key[1]}", where, lineterm="", n=1))
-                    problems.append(f"{where}: the block differs from {snippet_dir}/{key[0]}#{key[1]}:\n{diff}")
+                    diff = "\n".join(difflib.unified_diff(expected, quoted, source(key), where, lineterm="", n=1))
+                    problems.append(f"{where}: the block differs from {source(key)}:\n{diff}")
             out.append(lines[i])
             out.extend(expected if update else lines[i + 1:end])
             out.append(lines[end])
@@ -112,7 +128,7 @@ for doc in docs:
             f.write("\n".join(out))
         print(f"updated {doc}")
 
-unused = sorted(set(regions) - used)
+unused = sorted(set(regions) - used - set(quotes))
 for name, region in unused:
     print(f"note: {snippet_dir}/{name}#{region} is not quoted by any document")
 for p in problems:
