@@ -20,7 +20,14 @@ namespace MLOps.Tracking;
 /// <see cref="TrackerOptions.FlushBatchSize"/> points are waiting. When the buffer is full,
 /// <see cref="TrackerOptions.Backpressure"/> decides: wait (default), drop and count, or throw.</para>
 /// <para><b>Crash safety.</b> Every completed flush is committed to the store. A hard crash loses at most the points
-/// logged since the last completed flush — about one <see cref="TrackerOptions.FlushInterval"/> of logging.</para>
+/// logged since the last completed flush — about one <see cref="TrackerOptions.FlushInterval"/> of logging while the
+/// store is reachable; during a store outage, everything not yet written.</para>
+/// <para><b>Store outages.</b> A transient store failure (<see cref="TrackingStoreUnavailableException.IsTransientFailure"/>)
+/// keeps the batch and retries it with capped exponential backoff (<see cref="TrackerOptions.FlushRetryDelay"/>,
+/// <see cref="TrackerOptions.FlushRetryMaxDelay"/>) on the tracker's clock until it is written, each atomic write sent
+/// again only when it failed, so every point is stored exactly once. Logging goes on into the bounded buffer and
+/// <see cref="TrackerOptions.Backpressure"/> applies when it is full. A permanent failure is not retried: its points
+/// are counted in <see cref="PointsDropped"/> and the error is thrown by the next <see cref="FlushAsync"/>.</para>
 /// <para><b>Ending.</b> <see cref="CompleteAsync"/> (FINISHED) and <see cref="FailAsync"/> (FAILED, with the
 /// <c>mlops.failure</c> tag) flush and end the run. Disposing a run that is still running flushes it and ends it
 /// with <see cref="TrackerOptions.DisposeStatus"/>, <see cref="RunStatus.Killed"/> by default; disposing an ended

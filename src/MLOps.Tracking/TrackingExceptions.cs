@@ -222,8 +222,8 @@ public sealed class TrackingStoreException : TrackingException
 /// <remarks>
 /// The flusher retries any failure whose <see cref="MLOpsException.IsTransient"/> is <see langword="true"/> (this
 /// type, a busy <see cref="TrackingStoreException"/>, a transient <see cref="TrackingException"/>), and also
-/// <see cref="TimeoutException"/>, <see cref="System.Net.Http.HttpRequestException"/> and <see cref="IOException"/>;
-/// everything else is permanent. See <see cref="TrackerOptions.FlushRetryTimeout"/>.
+/// <see cref="TimeoutException"/>, <see cref="System.Net.Http.HttpRequestException"/>, <see cref="IOException"/> and a
+/// timeout's cancellation (<see cref="IsTransientFailure"/>); everything else is permanent. See <see cref="TrackerOptions.FlushRetryTimeout"/>.
 /// </remarks>
 public sealed class TrackingStoreUnavailableException : TrackingException
 {
@@ -242,7 +242,7 @@ public sealed class TrackingStoreUnavailableException : TrackingException
 
     /// <summary>Tells whether a failure of a store call is worth retrying with the same data.</summary>
     /// <param name="exception">The failure.</param>
-    /// <returns><see langword="true"/> for an <see cref="MLOpsException"/> with <see cref="MLOpsException.IsTransient"/>, a <see cref="TimeoutException"/>, an <see cref="System.Net.Http.HttpRequestException"/> or an <see cref="IOException"/> (not inside an <see cref="MLOpsException"/> that says otherwise).</returns>
+    /// <returns><see langword="true"/> for an <see cref="MLOpsException"/> with <see cref="MLOpsException.IsTransient"/>, a <see cref="TimeoutException"/>, an <see cref="System.Net.Http.HttpRequestException"/>, an <see cref="IOException"/>, or a cancellation caused by a timeout (<see cref="System.Net.Http.HttpClient.Timeout"/>).</returns>
     public static bool IsTransientFailure(Exception exception)
     {
         ArgumentNullException.ThrowIfNull(exception);
@@ -250,6 +250,7 @@ public sealed class TrackingStoreUnavailableException : TrackingException
         {
             MLOpsException mlops => mlops.IsTransient,
             TimeoutException or System.Net.Http.HttpRequestException or IOException => true,
+            OperationCanceledException { InnerException: TimeoutException } => true, // HttpClient.Timeout
             _ => false,
         };
     }

@@ -277,6 +277,8 @@ public sealed class OutageTests
         TrackingStoreUnavailableException.IsTransientFailure(new TrackingException(MlflowErrorCode.InternalError, "x")).Should().BeFalse();
         TrackingStoreUnavailableException.IsTransientFailure(new TrackingException(MlflowErrorCode.TemporarilyUnavailable, "x", isTransient: true)).Should().BeTrue();
         new TrackingStoreUnavailableException("x").ErrorCode.Should().Be("TEMPORARILY_UNAVAILABLE");
+        TrackingStoreUnavailableException.IsTransientFailure(new TaskCanceledException("HttpClient.Timeout", new TimeoutException())).Should().BeTrue();
+        TrackingStoreUnavailableException.IsTransientFailure(new OperationCanceledException()).Should().BeFalse();
     }
 }
 
