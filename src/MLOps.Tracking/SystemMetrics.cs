@@ -143,18 +143,6 @@ internal sealed class SystemMetricsMonitor : IDisposable
         return [.. sources];
     }
 
-    /// <summary>Gets how many points have been published (the next step).</summary>
-    public long NextStep
-    {
-        get
-        {
-            lock (_gate)
-            {
-                return _step;
-            }
-        }
-    }
-
     public void Tick()
     {
         lock (_gate)
