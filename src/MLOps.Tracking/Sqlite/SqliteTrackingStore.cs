@@ -560,21 +560,64 @@ public sealed class SqliteTrackingStore : IBulkTrackingStore, IDisposable
         }
 
         // The latest point per key in this batch; the upsert keeps whichever of it and the stored one is later.
-        var latest = new Dictionary<string, Metric>(StringComparer.Ordinal);
+        // The same key instance is usually the same key as the point before it but one or two: look up the last few by
+        // reference before hashing.
+        var latest = new Dictionary<string, int>(StringComparer.Ordinal);
+        var points = new List<Metric>();
+        var recentKeys = new string?[4];
+        var recentSlots = new int[4];
+        var nextRecent = 0;
         foreach (ref readonly var m in metrics)
         {
-            ref var current = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(latest, m.Key, out var exists);
-            if (!exists || m.IsLaterThan(current))
+            var slot = -1;
+            for (var r = 0; r < recentKeys.Length; r++)
             {
-                current = m;
+                if (ReferenceEquals(recentKeys[r], m.Key))
+                {
+                    slot = recentSlots[r];
+                    break;
+                }
+            }
+
+            if (slot < 0)
+            {
+                ref var found = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(latest, m.Key, out var exists);
+                if (!exists)
+                {
+                    found = points.Count;
+                    points.Add(m);
+                }
+
+                slot = found;
+                recentKeys[nextRecent] = m.Key;
+                recentSlots[nextRecent] = slot;
+                nextRecent = (nextRecent + 1) & 3;
+            }
+
+            if (m.IsLaterThan(points[slot]))
+            {
+                points[slot] = m;
             }
         }
 
-        foreach (var m in latest.Values)
+        foreach (var m in points)
         {
             BindMetric(_upsertLatest, 0, rowId, m);
             Step(_upsertLatest);
         }
+    }
+
+    private static bool ContainsReference(string?[] keys, string key)
+    {
+        foreach (var k in keys)
+        {
+            if (ReferenceEquals(k, key))
+            {
+                return true;
+            }
+        }
+
+        return false;
     }
 
     private static void BindMetric(sqlite3_stmt statement, int offset, long rowId, in Metric m)
@@ -620,15 +663,15 @@ public sealed class SqliteTrackingStore : IBulkTrackingStore, IDisposable
 
     private static void ValidateBatch(ReadOnlySpan<Metric> metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags)
     {
-        // Keys repeat (a few keys logged in turn): remember the last few validated ones by reference.
-        var recent = new string?[8];
+        // Keys repeat (a few keys logged in turn, the same string instances): remember the last few validated ones by reference.
+        var validated = new string?[8];
         var next = 0;
         foreach (ref readonly var m in metrics)
         {
-            if (Array.IndexOf(recent, m.Key) < 0)
+            if (!ContainsReference(validated, m.Key))
             {
                 Validation.MetricKey(m.Key);
-                recent[next] = m.Key;
+                validated[next] = m.Key;
                 next = (next + 1) & 7;
             }
 
