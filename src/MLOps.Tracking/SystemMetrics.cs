@@ -17,7 +17,9 @@ namespace MLOps.Tracking;
 /// <list type="table">
 /// <listheader><term>Source</term><description>Names</description></listheader>
 /// <item><term>CPU and memory (Linux <c>/proc</c>)</term><description><c>cpu_utilization_percentage</c> (all cores, busy jiffies over total),
-/// <c>system_memory_usage_megabytes</c> and <c>system_memory_usage_percentage</c> (MemTotal − MemAvailable).</description></item>
+/// <c>system_memory_usage_megabytes</c> and <c>system_memory_usage_percentage</c> (MemTotal − MemAvailable),
+/// <c>network_receive_megabytes</c> and <c>network_transmit_megabytes</c> (bytes since boot, all interfaces).</description></item>
+/// <item><term>Disk of the root (<see cref="IncludeDisk"/>)</term><description><c>disk_usage_percentage</c>, <c>disk_usage_megabytes</c>, <c>disk_available_megabytes</c>.</description></item>
 /// <item><term>This process (<see cref="IncludeProcess"/>)</term><description><c>process_cpu_percentage</c> (of one core, so up to 100 × cores),
 /// <c>process_memory_rss_megabytes</c>.</description></item>
 /// <item><term>NVIDIA GPUs through NVML (<see cref="IncludeGpu"/>)</term><description>per GPU i: <c>gpu_i_memory_usage_percentage</c>,
@@ -25,7 +27,8 @@ namespace MLOps.Tracking;
 /// <c>gpu_i_power_usage_percentage</c>. NVML (<c>libnvidia-ml.so.1</c>, <c>nvml.dll</c>) is loaded at run time when the
 /// driver installed it; without it GPU metrics are skipped (one debug log), nothing fails.</description></item>
 /// </list>
-/// <para>On systems without <c>/proc</c> (Windows, macOS) only the process and GPU metrics are logged.</para>
+/// <para>On systems without <c>/proc</c> (Windows, macOS) only the disk, process and GPU metrics are logged. Megabytes
+/// that MLflow truncates to whole numbers (memory, disk, network) are truncated here too.</para>
 /// </remarks>
 public sealed class SystemMetricsOptions
 {
@@ -40,6 +43,9 @@ public sealed class SystemMetricsOptions
 
     /// <summary>Gets or sets a value indicating whether NVIDIA GPU metrics are sampled when NVML is present. Default: <see langword="true"/>.</summary>
     public bool IncludeGpu { get; set; } = true;
+
+    /// <summary>Gets or sets a value indicating whether the disk of the file-system root is sampled (MLflow's disk monitor). Default: <see langword="true"/>.</summary>
+    public bool IncludeDisk { get; set; } = true;
 
     /// <summary>Gets or sets a value indicating whether this process's CPU and memory are sampled. Default: <see langword="true"/>.</summary>
     public bool IncludeProcess { get; set; } = true;
@@ -130,6 +136,11 @@ internal sealed class SystemMetricsMonitor : IDisposable
             sources.Add(proc);
         }
 
+        if (options.IncludeDisk && Path.GetPathRoot(Environment.CurrentDirectory) is { Length: > 0 } root)
+        {
+            sources.Add(new DiskSource(root));
+        }
+
         if (options.IncludeProcess)
         {
             sources.Add(new ProcessSource(time));
@@ -158,7 +169,7 @@ internal sealed class SystemMetricsMonitor : IDisposable
                 {
                     _sources[i].Sample(_sample);
                 }
-                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or InvalidOperationException or ExternalException)
+                catch (Exception ex) when (ex is IOException or UnauthorizedAccessException or FormatException or OverflowException or InvalidOperationException or ExternalException or ArgumentException)
                 {
                     if (!_warned[i])
                     {
@@ -215,6 +226,7 @@ internal sealed class ProcSource : ISystemMetricsSource
 {
     private readonly string _stat;
     private readonly string _meminfo;
+    private readonly string _netdev;
     private ulong _busy;
     private ulong _total;
 
@@ -222,6 +234,7 @@ internal sealed class ProcSource : ISystemMetricsSource
     {
         _stat = Path.Combine(root, "stat");
         _meminfo = Path.Combine(root, "meminfo");
+        _netdev = Path.Combine(root, "net", "dev");
         (_busy, _total) = ReadCpu(_stat);
     }
 
@@ -260,8 +273,32 @@ internal sealed class ProcSource : ISystemMetricsSource
         if (memTotal > 0)
         {
             var used = (memTotal - Math.Min(memTotal, memAvailable)) * 1024.0;
-            sink.Add("system_memory_usage_megabytes", used / 1e6);
+            sink.Add("system_memory_usage_megabytes", Math.Floor(used / 1e6)); // MLflow: int(used / 1e6)
             sink.Add("system_memory_usage_percentage", 100.0 * used / (memTotal * 1024.0));
+        }
+
+        if (File.Exists(_netdev))
+        {
+            // psutil.net_io_counters(): bytes since boot over every interface (loopback included); MLflow logs int(bytes / 1e6).
+            ulong received = 0, sent = 0;
+            foreach (var line in File.ReadLines(_netdev))
+            {
+                var colon = line.IndexOf(':', StringComparison.Ordinal);
+                if (colon < 0)
+                {
+                    continue;
+                }
+
+                var fields = line[(colon + 1)..].Split(' ', StringSplitOptions.RemoveEmptyEntries);
+                if (fields.Length >= 9)
+                {
+                    received += ulong.Parse(fields[0], CultureInfo.InvariantCulture);
+                    sent += ulong.Parse(fields[8], CultureInfo.InvariantCulture);
+                }
+            }
+
+            sink.Add("network_receive_megabytes", Math.Floor(received / 1e6));
+            sink.Add("network_transmit_megabytes", Math.Floor(sent / 1e6));
         }
     }
 
@@ -298,6 +335,28 @@ internal sealed class ProcSource : ISystemMetricsSource
     {
         var fields = line.Split(' ', StringSplitOptions.RemoveEmptyEntries);
         return ulong.Parse(fields[1], CultureInfo.InvariantCulture);
+    }
+}
+
+/// <summary>The disk holding the file-system root (<c>/</c>, or the current drive on Windows), as MLflow's disk monitor: psutil's <c>disk_usage</c>.</summary>
+internal sealed class DiskSource(string root) : ISystemMetricsSource
+{
+    public void Sample(SystemMetricsSample sink)
+    {
+        var drive = new DriveInfo(root);
+        var used = (double)(drive.TotalSize - drive.TotalFreeSpace);
+        var available = (double)drive.AvailableFreeSpace;
+        if (used + available > 0)
+        {
+            sink.Add("disk_usage_percentage", 100.0 * used / (used + available)); // psutil: used / (used + free to non-root users)
+        }
+
+        sink.Add("disk_usage_megabytes", Math.Floor(used / 1e6));
+        sink.Add("disk_available_megabytes", Math.Floor(available / 1e6));
+    }
+
+    public void Dispose()
+    {
     }
 }
 

@@ -31,6 +31,11 @@ public sealed class SystemMetricsTests
             "system/cpu_utilization_percentage",
             "system/system_memory_usage_megabytes",
             "system/system_memory_usage_percentage",
+            "system/network_receive_megabytes",
+            "system/network_transmit_megabytes",
+            "system/disk_usage_percentage",
+            "system/disk_usage_megabytes",
+            "system/disk_available_megabytes",
             "system/process_cpu_percentage",
             "system/process_memory_rss_megabytes",
         ]);
@@ -126,6 +131,40 @@ public sealed class SystemMetricsTests
         // used = (16,000,000 − 4,000,000) kB × 1024 = 12,288,000,000 bytes = 12,288 MB (MLflow's 10^6-byte MB), 75 %.
         sink.Values["system_memory_usage_megabytes"].Should().BeApproximately(12_288.0, 1e-9);
         sink.Values["system_memory_usage_percentage"].Should().BeApproximately(75.0, 1e-9);
+    }
+
+    [Fact]
+    public void ProcSource_HandWrittenNetDev_SumsEveryInterfaceInWholeMegabytes()
+    {
+        using var dir = new TempDirectory("mlops-proc-");
+        File.WriteAllText(dir.Combine("stat"), "cpu  100 0 100 800 0 0 0 0 0 0\n");
+        File.WriteAllText(dir.Combine("meminfo"), "MemTotal:       16000000 kB\nMemAvailable:    4000000 kB\n");
+        System.IO.Directory.CreateDirectory(dir.Combine("net"));
+        File.WriteAllText(dir.Combine("net", "dev"), """
+            Inter-|   Receive                                                |  Transmit
+             face |bytes    packets errs drop fifo frame compressed multicast|bytes    packets errs drop fifo colls carrier compressed
+                lo: 1500000     100    0    0    0     0          0         0  1500000     100    0    0    0     0       0          0
+              eth0: 2600000     200    0    0    0     0          0         0   900000     150    0    0    0     0       0          0
+            """);
+        var sink = new RecordingSink();
+        sink.Sample(ProcSource.TryCreate(dir.Path)!);
+
+        // received 1.5 MB + 2.6 MB = 4.1 MB → 4 (MLflow's int()); sent 1.5 + 0.9 = 2.4 → 2.
+        sink.Values["network_receive_megabytes"].Should().Be(4);
+        sink.Values["network_transmit_megabytes"].Should().Be(2);
+    }
+
+    [Fact]
+    public void DiskSource_Root_MatchesDriveInfo()
+    {
+        var root = Path.GetPathRoot(Environment.CurrentDirectory)!;
+        var sink = new RecordingSink();
+        sink.Sample(new DiskSource(root));
+        var drive = new DriveInfo(root);
+        var totalMb = drive.TotalSize / 1e6;
+        sink.Values["disk_usage_percentage"].Should().BeInRange(0, 100);
+        sink.Values["disk_usage_megabytes"].Should().BeInRange(0, totalMb);
+        sink.Values["disk_available_megabytes"].Should().BeApproximately(Math.Floor(drive.AvailableFreeSpace / 1e6), 2_000, "free space moves a little while tests write");
     }
 
     [Fact]
