@@ -96,7 +96,7 @@ public sealed class TrackedRun : IAsyncDisposable
     /// <summary>Gets how many metric points the flusher has written to the store (in logging order per thread).</summary>
     public long PointsWritten => Interlocked.Read(ref _written);
 
-    /// <summary>Gets how many metric points were lost: dropped on a full buffer (<see cref="BackpressureMode.Drop"/>), refused by the store with a permanent error, or still failing when <see cref="TrackerOptions.FlushRetryTimeout"/> ran out. Transient failures alone never lose points.</summary>
+    /// <summary>Gets how many metric points were lost: dropped on a full buffer (<see cref="BackpressureMode.Drop"/>), refused by the store with a permanent error, or still failing when <see cref="TrackerOptions.FlushRetryTimeout"/> ran out, and system metrics that found the buffer full (the sampler never blocks). Transient failures alone never lose points.</summary>
     public long PointsDropped => Interlocked.Read(ref _dropped);
 
     /// <summary>Gets how many times the flusher retried a write after a transient store failure (a busy database, a server outage).</summary>
