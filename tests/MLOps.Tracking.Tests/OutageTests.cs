@@ -250,6 +250,32 @@ public sealed class OutageTests
     }
 
     [Fact]
+    public async Task Outage_PendingParamsAndTags_WrittenOnceAfterRecovery_AndRetriesMetered()
+    {
+        using var meterFactory = new TestMeterFactory();
+        using var retries = new Microsoft.Extensions.Diagnostics.Metrics.Testing.MetricCollector<long>(meterFactory, "MLOps.Tracking", "mlops.tracking.flush.retries");
+        await using var env = new OutageEnvironment(bulk: false, new TrackerOptions(), meterFactory);
+        var run = await env.Tracker.StartRunAsync("outage");
+        env.Store.FailNext(3, () => new TrackingStoreUnavailableException("503"));
+        run.LogParam("lr", "0.001");
+        run.SetTag("team", "risk");
+        run.LogMetric("loss", 0.5, 0);
+        var flush = run.FlushAsync();
+        for (var retry = 0; retry < 3; retry++)
+        {
+            await env.Time.AdvanceToNextDelayAsync();
+        }
+
+        await flush.WaitAsync(TimeSpan.FromSeconds(30));
+        var stored = await env.Store.Inner.GetRunAsync(run.RunId);
+        stored.Params.Should().Equal(new Dictionary<string, string> { ["lr"] = "0.001" });
+        stored.Tags["team"].Should().Be("risk");
+        (await env.CountRowsAsync(run.RunId)).Should().Be(1);
+        retries.GetMeasurementSnapshot().Sum(m => m.Value).Should().Be(3);
+        await run.CompleteAsync();
+    }
+
+    [Fact]
     public void Options_RetrySettingsOutOfRange_AreReported()
     {
         new TrackerOptions { FlushRetryDelay = TimeSpan.Zero }.Validate().Should().ContainSingle().Which.Should().Contain("FlushRetryDelay");
@@ -285,7 +311,7 @@ public sealed class OutageTests
 /// <summary>A real SQLite store behind a <see cref="FlakyStore"/>, a tracker on a <see cref="DelayTrackingTime"/>.</summary>
 internal sealed class OutageEnvironment : IAsyncDisposable
 {
-    public OutageEnvironment(bool bulk, TrackerOptions options)
+    public OutageEnvironment(bool bulk, TrackerOptions options, System.Diagnostics.Metrics.IMeterFactory? meterFactory = null)
     {
         Directory = new TempDirectory("mlops-outage-");
         Fake = new FakeTimeProvider(new DateTimeOffset(2026, 1, 2, 3, 4, 5, TimeSpan.Zero));
@@ -294,7 +320,7 @@ internal sealed class OutageEnvironment : IAsyncDisposable
         Store = bulk ? new FlakyBulkStore(sqlite) : new FlakyStore(sqlite);
         options.CaptureLineage = false;
         options.FlushInterval = TimeSpan.FromHours(1);
-        Tracker = new Tracker(Store, options, null, Time);
+        Tracker = new Tracker(Store, options, null, Time, meterFactory: meterFactory);
     }
 
     public TempDirectory Directory { get; }
