@@ -20,7 +20,14 @@ namespace MLOps.Tracking;
 /// <see cref="TrackerOptions.FlushBatchSize"/> points are waiting. When the buffer is full,
 /// <see cref="TrackerOptions.Backpressure"/> decides: wait (default), drop and count, or throw.</para>
 /// <para><b>Crash safety.</b> Every completed flush is committed to the store. A hard crash loses at most the points
-/// logged since the last completed flush — about one <see cref="TrackerOptions.FlushInterval"/> of logging.</para>
+/// logged since the last completed flush — about one <see cref="TrackerOptions.FlushInterval"/> of logging while the
+/// store is reachable; during a store outage, everything not yet written.</para>
+/// <para><b>Store outages.</b> A transient store failure (<see cref="TrackingStoreUnavailableException.IsTransientFailure"/>)
+/// keeps the batch and retries it with capped exponential backoff (<see cref="TrackerOptions.FlushRetryDelay"/>,
+/// <see cref="TrackerOptions.FlushRetryMaxDelay"/>) on the tracker's clock until it is written, each atomic write sent
+/// again only when it failed, so every point is stored exactly once. Logging goes on into the bounded buffer and
+/// <see cref="TrackerOptions.Backpressure"/> applies when it is full. A permanent failure is not retried: its points
+/// are counted in <see cref="PointsDropped"/> and the error is thrown by the next <see cref="FlushAsync"/>.</para>
 /// <para><b>Ending.</b> <see cref="CompleteAsync"/> (FINISHED) and <see cref="FailAsync"/> (FAILED, with the
 /// <c>mlops.failure</c> tag) flush and end the run. Disposing a run that is still running flushes it and ends it
 /// with <see cref="TrackerOptions.DisposeStatus"/>, <see cref="RunStatus.Killed"/> by default; disposing an ended
@@ -44,6 +51,9 @@ public sealed class TrackedRun : IAsyncDisposable
     private readonly ITimer _timer;
     private Metric[] _active;
     private Metric[]? _spare;
+    private int _activeCapacity;
+    private bool _buffersReturned;
+    private SystemMetricsMonitor? _systemMetrics;
     private int _count;
     private List<Param> _pendingParams = [];
     private List<RunTag> _pendingTags = [];
@@ -55,6 +65,7 @@ public sealed class TrackedRun : IAsyncDisposable
     private bool _timerFired;
     private long _written;
     private long _dropped;
+    private long _retries;
     private Exception? _unobservedError;
 
     internal TrackedRun(Tracker tracker, RunInfo info, IReadOnlyDictionary<string, string> existingParams, TrackedRun? parent)
@@ -67,7 +78,8 @@ public sealed class TrackedRun : IAsyncDisposable
         Info = info;
         Parent = parent;
         _params = new Dictionary<string, string>(existingParams, StringComparer.Ordinal);
-        _active = new Metric[Math.Min(InitialBufferSize, _options.BufferCapacity)];
+        _active = RentBuffer(Math.Min(InitialBufferSize, _options.BufferCapacity));
+        _activeCapacity = Math.Min(_active.Length, _options.BufferCapacity);
         _timer = _time.CreateTimer(static s => ((TrackedRun)s!).Wake(), this, _options.FlushInterval, _options.FlushInterval);
         _flusher = Task.Run(FlushLoopAsync);
     }
@@ -84,8 +96,11 @@ public sealed class TrackedRun : IAsyncDisposable
     /// <summary>Gets how many metric points the flusher has written to the store (in logging order per thread).</summary>
     public long PointsWritten => Interlocked.Read(ref _written);
 
-    /// <summary>Gets how many metric points were lost: dropped on a full buffer, or in a flush that failed.</summary>
+    /// <summary>Gets how many metric points were lost: dropped on a full buffer (<see cref="BackpressureMode.Drop"/>), refused by the store with a permanent error, or still failing when <see cref="TrackerOptions.FlushRetryTimeout"/> ran out, and system metrics that found the buffer full (the sampler never blocks). Transient failures alone never lose points.</summary>
     public long PointsDropped => Interlocked.Read(ref _dropped);
+
+    /// <summary>Gets how many times the flusher retried a write after a transient store failure (a busy database, a server outage).</summary>
+    public long FlushRetries => Interlocked.Read(ref _retries);
 
     /// <summary>Gets how many metric points are buffered and not yet being written.</summary>
     public int BufferedPoints
@@ -349,7 +364,7 @@ public sealed class TrackedRun : IAsyncDisposable
     /// <summary>Writes everything logged before this call, and reports any earlier background flush failure.</summary>
     /// <param name="cancellationToken">Stops waiting (the flush itself goes on).</param>
     /// <returns>A task that completes when the points are committed.</returns>
-    /// <exception cref="TrackingException">A flush failed (the inner store exception says why); its points were counted as dropped.</exception>
+    /// <exception cref="TrackingException">A flush failed permanently, or kept failing past <see cref="TrackerOptions.FlushRetryTimeout"/> (the inner store exception says why); its points were counted as dropped. While the store fails transiently this call waits (retries go on in the background).</exception>
     public async Task FlushAsync(CancellationToken cancellationToken = default)
     {
         TaskCompletionSource waiter;
@@ -421,6 +436,41 @@ public sealed class TrackedRun : IAsyncDisposable
         await StopFlusherAsync().ConfigureAwait(false);
     }
 
+    /// <summary>Starts logging <c>system/...</c> metrics into this run (see <see cref="SystemMetricsOptions"/>).</summary>
+    internal void StartSystemMetrics(SystemMetricsOptions options, long firstStep, ISystemMetricsSource[] sources)
+    {
+        _systemMetrics = new SystemMetricsMonitor(this, options, _time, _logger, sources, firstStep);
+    }
+
+    /// <summary>Appends a system metric without blocking the sampling timer: when the buffer is full the point is dropped and counted.</summary>
+    internal void LogSystemMetric(string key, double value, long step)
+    {
+        var point = new Metric(key, value, _time.GetUtcNow().ToUnixTimeMilliseconds(), step);
+        TaskCompletionSource? wake = null;
+        lock (_gate)
+        {
+            if (_ended || _stopping)
+            {
+                return;
+            }
+
+            if (_count == _activeCapacity && !TryGrowLocked())
+            {
+                Interlocked.Increment(ref _dropped);
+                _tracker.Metrics.Dropped(1);
+                return;
+            }
+
+            _active[_count++] = point;
+            if (_count == _options.FlushBatchSize)
+            {
+                wake = _wake;
+            }
+        }
+
+        wake?.TrySetResult();
+    }
+
     internal long BufferDepth()
     {
         lock (_gate)
@@ -431,6 +481,7 @@ public sealed class TrackedRun : IAsyncDisposable
 
     private async Task EndAsync(RunStatus status, string? failure, CancellationToken cancellationToken)
     {
+        _systemMetrics?.Dispose(); // MLflow stops sampling when the run stops running
         if (failure is not null)
         {
             SetTag(MlflowTags.Failure, failure);
@@ -468,6 +519,7 @@ public sealed class TrackedRun : IAsyncDisposable
 
     private async Task StopFlusherAsync()
     {
+        _systemMetrics?.Dispose();
         TaskCompletionSource? wake;
         lock (_gate)
         {
@@ -480,6 +532,22 @@ public sealed class TrackedRun : IAsyncDisposable
         await _timer.DisposeAsync().ConfigureAwait(false);
         lock (_gate)
         {
+            // Nothing can be appended any more (the run is stopping) and the flusher is done: the buffers go back to the pool.
+            if (!_buffersReturned)
+            {
+                _buffersReturned = true;
+                ReturnBuffer(_active, _count);
+                if (_spare is not null)
+                {
+                    ReturnBuffer(_spare, 0);
+                }
+
+                _active = [];
+                _activeCapacity = 0;
+                _spare = null;
+                _count = 0;
+            }
+
             if (_unobservedError is { } error)
             {
                 _unobservedError = null;
@@ -507,7 +575,7 @@ public sealed class TrackedRun : IAsyncDisposable
                 EnsureRunning();
             }
 
-            if (_count == _active.Length && !MakeRoomLocked())
+            if (_count == _activeCapacity && !MakeRoomLocked())
             {
                 return;
             }
@@ -524,16 +592,15 @@ public sealed class TrackedRun : IAsyncDisposable
 
     private bool MakeRoomLocked()
     {
-        if (_active.Length < _options.BufferCapacity)
+        if (TryGrowLocked())
         {
-            Array.Resize(ref _active, (int)Math.Min((long)_active.Length * 2, _options.BufferCapacity));
             return true;
         }
 
         switch (_options.Backpressure)
         {
             case BackpressureMode.Drop:
-                _dropped++;
+                Interlocked.Increment(ref _dropped);
                 _tracker.Metrics.Dropped(1);
                 if (!_warnedDrop)
                 {
@@ -546,7 +613,7 @@ public sealed class TrackedRun : IAsyncDisposable
                 _wake?.TrySetResult();
                 throw new TrackingBufferFullException(_options.BufferCapacity, TimeSpan.Zero);
             default:
-                WaitLocked(() => _count < _active.Length);
+                WaitLocked(() => _count < _activeCapacity);
                 return true;
         }
     }
@@ -581,6 +648,33 @@ public sealed class TrackedRun : IAsyncDisposable
             }
 
             Monitor.Wait(_gate, left < TimeSpan.FromMilliseconds(100) ? left : TimeSpan.FromMilliseconds(100));
+        }
+    }
+
+    private bool TryGrowLocked()
+    {
+        if (_activeCapacity >= _options.BufferCapacity)
+        {
+            return false;
+        }
+
+        var bigger = RentBuffer((int)Math.Min((long)_activeCapacity * 2, _options.BufferCapacity));
+        Array.Copy(_active, bigger, _count);
+        ReturnBuffer(_active, _count);
+        _active = bigger;
+        _activeCapacity = Math.Min(bigger.Length, _options.BufferCapacity);
+        return true;
+    }
+
+    /// <summary>Rents a metric buffer from the shared pool: both buffers of a run, and those of later runs, reuse arrays instead of allocating.</summary>
+    private static Metric[] RentBuffer(int minimumLength) => ArrayPool<Metric>.Shared.Rent(minimumLength);
+
+    private static void ReturnBuffer(Metric[] buffer, int used)
+    {
+        if (buffer.Length > 0)
+        {
+            Array.Clear(buffer, 0, used); // drop the key references before the array is shared
+            ArrayPool<Metric>.Shared.Return(buffer);
         }
     }
 
@@ -654,7 +748,8 @@ public sealed class TrackedRun : IAsyncDisposable
         {
             batch = _active;
             count = _count;
-            _active = _spare ?? new Metric[Math.Min(InitialBufferSize, _options.BufferCapacity)];
+            _active = _spare ?? RentBuffer(Math.Min(InitialBufferSize, _options.BufferCapacity));
+            _activeCapacity = Math.Min(_active.Length, _options.BufferCapacity);
             _spare = null;
             _count = 0;
             parameters = _pendingParams;
@@ -673,30 +768,16 @@ public sealed class TrackedRun : IAsyncDisposable
         if (count > 0 || parameters.Count > 0 || tags.Count > 0)
         {
             var started = _time.GetTimestamp();
-            try
-            {
-                await WriteAsync(batch, count, parameters, tags).ConfigureAwait(false);
-                Interlocked.Add(ref _written, count);
-                _tracker.Metrics.Logged(count);
-            }
-            catch (Exception ex) when (ex is TrackingException or ObjectDisposedException)
-            {
-                error = ex;
-                Interlocked.Add(ref _dropped, count);
-                _tracker.Metrics.Dropped(count);
-                Log.FlushFailed(_logger, ex, RunId, count);
-            }
-
+            error = await WriteAsync(batch, count, parameters, tags).ConfigureAwait(false);
             _tracker.Metrics.Flushed(_time.GetElapsedTime(started));
         }
 
+        // Keep the written buffer, with its capacity, for the next swap: the two buffers grow to the high-water
+        // mark once and are then reused, so a steady logging loop allocates nothing per flush.
         Array.Clear(batch, 0, count);
         lock (_gate)
         {
-            if (batch.Length >= _active.Length)
-            {
-                _spare = batch;
-            }
+            _spare = batch;
 
             if (error is not null && waiters.Count == 0)
             {
@@ -719,34 +800,117 @@ public sealed class TrackedRun : IAsyncDisposable
         return stopping;
     }
 
-    private async Task WriteAsync(Metric[] batch, int count, List<Param> parameters, List<RunTag> tags)
+    /// <summary>
+    /// Writes one flush in store-sized chunks, each atomic. A transient failure keeps the chunk and retries it with
+    /// capped exponential backoff on the tracker's clock until it is written (or <see cref="TrackerOptions.FlushRetryTimeout"/>
+    /// passes); chunks already written are never sent again, so every point is written exactly once. A permanent
+    /// failure drops that chunk (counted) and the flush goes on with the next. Returns the first error, or null.
+    /// </summary>
+    private async Task<Exception?> WriteAsync(Metric[] batch, int count, List<Param> parameters, List<RunTag> tags)
     {
+        var bulk = _store as IBulkTrackingStore;
+        Exception? firstError = null;
         int offset = 0, p = 0, t = 0;
         while (offset < count || p < parameters.Count || t < tags.Count)
         {
-            var np = Math.Min(TrackingLimits.MaxParamsPerBatch, parameters.Count - p);
-            var nt = Math.Min(TrackingLimits.MaxTagsPerBatch, tags.Count - t);
-            var nm = Math.Min(Math.Min(TrackingLimits.MaxMetricsPerBatch, TrackingLimits.MaxEntitiesPerBatch - np - nt), count - offset);
-            var metrics = batch.AsMemory(offset, nm);
-            var ps = np == 0 ? null : parameters.GetRange(p, np);
-            var ts = nt == 0 ? null : tags.GetRange(t, nt);
-            for (var attempt = 1; ; attempt++)
+            int np, nt, nm;
+            if (bulk is not null)
             {
-                try
-                {
-                    await _store.LogBatchAsync(RunId, metrics, ps, ts).ConfigureAwait(false);
-                    break;
-                }
-                catch (TrackingException ex) when (ex.IsTransient && attempt <= _options.FlushRetries)
-                {
-                    Log.FlushRetry(_logger, ex, RunId, attempt);
-                    await Task.Delay(TimeSpan.FromMilliseconds(50 * attempt), _time).ConfigureAwait(false);
-                }
+                // One transaction per chunk of the flush, params and tags with the first.
+                np = parameters.Count - p;
+                nt = tags.Count - t;
+                nm = Math.Min(IBulkTrackingStore.MaxMetricsPerCall, count - offset);
+            }
+            else
+            {
+                np = Math.Min(TrackingLimits.MaxParamsPerBatch, parameters.Count - p);
+                nt = Math.Min(TrackingLimits.MaxTagsPerBatch, tags.Count - t);
+                nm = Math.Min(Math.Min(TrackingLimits.MaxMetricsPerBatch, TrackingLimits.MaxEntitiesPerBatch - np - nt), count - offset);
+            }
+
+            var metrics = batch.AsMemory(offset, nm);
+            var ps = np == 0 ? null : p == 0 && np == parameters.Count ? parameters : parameters.GetRange(p, np);
+            var ts = nt == 0 ? null : t == 0 && nt == tags.Count ? tags : tags.GetRange(t, nt);
+            var error = await WriteChunkAsync(bulk, metrics, ps, ts).ConfigureAwait(false);
+            if (error is null)
+            {
+                Interlocked.Add(ref _written, nm);
+                _tracker.Metrics.Logged(nm);
+            }
+            else
+            {
+                Interlocked.Add(ref _dropped, nm);
+                _tracker.Metrics.Dropped(nm);
+                Log.FlushFailed(_logger, error, RunId, nm);
+                firstError ??= error;
             }
 
             offset += nm;
             p += np;
             t += nt;
+        }
+
+        return firstError;
+    }
+
+    private async Task<Exception?> WriteChunkAsync(IBulkTrackingStore? bulk, ReadOnlyMemory<Metric> metrics, List<Param>? parameters, List<RunTag>? tags)
+    {
+        var delay = _options.FlushRetryDelay;
+        var firstFailure = 0L;
+        for (var attempt = 1; ; attempt++)
+        {
+            try
+            {
+                if (bulk is not null)
+                {
+                    await bulk.LogBulkAsync(RunId, metrics, parameters, tags).ConfigureAwait(false);
+                }
+                else
+                {
+                    await _store.LogBatchAsync(RunId, metrics, parameters, tags).ConfigureAwait(false);
+                }
+
+                if (attempt > 1)
+                {
+                    var outage = _time.GetElapsedTime(firstFailure);
+                    Log.FlushRecovered(_logger, RunId, attempt - 1, outage);
+                }
+
+                return null;
+            }
+            catch (Exception ex) when (ex is not OutOfMemoryException)
+            {
+                if (!TrackingStoreUnavailableException.IsTransientFailure(ex))
+                {
+                    return ex;
+                }
+
+                if (attempt == 1)
+                {
+                    firstFailure = _time.GetTimestamp();
+                }
+
+                if (_options.FlushRetryTimeout != Timeout.InfiniteTimeSpan && _time.GetElapsedTime(firstFailure) >= _options.FlushRetryTimeout)
+                {
+                    return ex;
+                }
+
+                Interlocked.Increment(ref _retries);
+                _tracker.Metrics.Retried();
+                var wait = ex is TrackingStoreUnavailableException { RetryAfter: { } after } && after > delay ? after : delay;
+                wait = wait > _options.FlushRetryMaxDelay ? _options.FlushRetryMaxDelay : wait;
+                if (attempt == 1)
+                {
+                    Log.FlushRetrying(_logger, ex, RunId, metrics.Length, wait);
+                }
+                else
+                {
+                    Log.FlushRetry(_logger, ex, RunId, attempt);
+                }
+
+                await Task.Delay(wait, _time).ConfigureAwait(false);
+                delay = delay * 2 > _options.FlushRetryMaxDelay ? _options.FlushRetryMaxDelay : delay * 2;
+            }
         }
     }
 

@@ -117,6 +117,21 @@ public sealed class Tracker : IAsyncDisposable
         var info = await Store.UpdateRunAsync(runId, new RunUpdate(RunStatus.Running), cancellationToken).ConfigureAwait(false);
         var run = new TrackedRun(this, info, existing.Params, null);
         _open[run] = 0;
+        if (Options.LogSystemMetrics)
+        {
+            // Resume the system/ steps after the largest one logged, as MLflow does (from the latest values, not the history).
+            long next = 0;
+            foreach (var (key, metric) in existing.Metrics)
+            {
+                if (key.StartsWith("system/", StringComparison.Ordinal) && metric.Step >= next)
+                {
+                    next = metric.Step + 1;
+                }
+            }
+
+            StartSystemMetrics(run, next);
+        }
+
         Log.RunStarted(Logger, info.RunId, info.RunName, info.ExperimentId);
         return run;
     }
@@ -247,11 +262,25 @@ public sealed class Tracker : IAsyncDisposable
             all.Select(kv => new RunTag(kv.Key, kv.Value)).ToList(), cancellationToken).ConfigureAwait(false);
         var run = new TrackedRun(this, info, new Dictionary<string, string>(), parent);
         _open[run] = 0;
+        if (Options.LogSystemMetrics && parent is null)
+        {
+            StartSystemMetrics(run, 0);
+        }
+
         Log.RunStarted(Logger, info.RunId, info.RunName, info.ExperimentId);
         return run;
     }
 
     internal void Forget(TrackedRun run) => _open.TryRemove(run, out _);
+
+    /// <summary>Gets or sets where system metrics come from; tests replace the default sources (/proc, this process, NVML).</summary>
+    internal Func<ISystemMetricsSource[]>? SystemMetricsSources { get; set; }
+
+    private void StartSystemMetrics(TrackedRun run, long firstStep)
+    {
+        var sources = SystemMetricsSources?.Invoke() ?? SystemMetricsMonitor.DefaultSources(Options.SystemMetrics, TimeProvider, Logger);
+        run.StartSystemMetrics(Options.SystemMetrics, firstStep, sources);
+    }
 
     private void AddLineage(Dictionary<string, string> tags)
     {

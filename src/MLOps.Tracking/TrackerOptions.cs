@@ -57,8 +57,38 @@ public sealed class TrackerOptions
     /// <summary>Gets or sets the folder whose Git state is recorded. Default: <see langword="null"/>, the current directory.</summary>
     public string? WorkingDirectory { get; set; }
 
-    /// <summary>Gets or sets how many times a flush retries a transient store failure (a busy database) before the points are counted as dropped and the error reported. Default: 3. Range: 0 to 100.</summary>
-    public int FlushRetries { get; set; } = 3;
+    /// <summary>
+    /// Gets or sets the first wait before a flush retries a transient store failure (a busy database, an MLflow
+    /// server answering 429/503 or unreachable). Each further retry of the same batch waits twice as long, up to
+    /// <see cref="FlushRetryMaxDelay"/>; a <see cref="TrackingStoreUnavailableException.RetryAfter"/> the store sends
+    /// lengthens the wait (still capped). Waits run on the tracker's <see cref="TimeProvider"/>. Default: 100 ms.
+    /// Range: 1 ms to 1 minute.
+    /// </summary>
+    public TimeSpan FlushRetryDelay { get; set; } = TimeSpan.FromMilliseconds(100);
+
+    /// <summary>Gets or sets the longest wait between two retries of a transient store failure (the cap of the exponential backoff). Default: 10 seconds. Range: <see cref="FlushRetryDelay"/> to 1 hour.</summary>
+    public TimeSpan FlushRetryMaxDelay { get; set; } = TimeSpan.FromSeconds(10);
+
+    /// <summary>
+    /// Gets or sets how long a flush keeps retrying a batch the store refuses with transient failures before it gives
+    /// up: the batch's points are then counted as dropped and the last error is reported by the next
+    /// <see cref="TrackedRun.FlushAsync"/>. Default: <see cref="Timeout.InfiniteTimeSpan"/> — retry until the store is
+    /// back, so an outage loses nothing; meanwhile new points fill the buffer and <see cref="Backpressure"/> applies,
+    /// and <see cref="TrackedRun.FlushAsync"/>, <see cref="TrackedRun.CompleteAsync"/> and dispose wait for the store.
+    /// Set a finite time to bound how long shutdown waits during an outage. Permanent failures (validation, a
+    /// deleted run, a corrupt database) are never retried. Range: positive, or infinite.
+    /// </summary>
+    public TimeSpan FlushRetryTimeout { get; set; } = Timeout.InfiniteTimeSpan;
+
+    /// <summary>
+    /// Gets or sets a value indicating whether each top-level run (not nested child runs) logs system metrics — CPU,
+    /// memory, this process, NVIDIA GPUs when NVML is present — as MLflow's <c>system/...</c> metrics every
+    /// <see cref="SystemMetricsOptions.SamplingInterval"/> (10 s by default) while it runs. Default: <see langword="false"/> (opt-in, as in MLflow).
+    /// </summary>
+    public bool LogSystemMetrics { get; set; }
+
+    /// <summary>Gets the system-metrics options (interval, averaging, node id, GPU and process sampling).</summary>
+    public SystemMetricsOptions SystemMetrics { get; } = new();
 
     /// <summary>Checks every option; returns the problems, each naming the option, its value and the allowed range.</summary>
     /// <returns>An empty list when the options are valid.</returns>
@@ -95,11 +125,22 @@ public sealed class TrackerOptions
             problems.Add($"TrackerOptions.Backpressure is {Backpressure}; use Wait, Drop or Throw.");
         }
 
-        if (FlushRetries is < 0 or > 100)
+        if (FlushRetryDelay < TimeSpan.FromMilliseconds(1) || FlushRetryDelay > TimeSpan.FromMinutes(1))
         {
-            problems.Add($"TrackerOptions.FlushRetries is {FlushRetries}; use 0 to 100.");
+            problems.Add($"TrackerOptions.FlushRetryDelay is {FlushRetryDelay}; use 1 ms to 1 minute.");
         }
 
+        if (FlushRetryMaxDelay < FlushRetryDelay || FlushRetryMaxDelay > TimeSpan.FromHours(1))
+        {
+            problems.Add($"TrackerOptions.FlushRetryMaxDelay is {FlushRetryMaxDelay}; use FlushRetryDelay ({FlushRetryDelay}) to 1 hour.");
+        }
+
+        if (FlushRetryTimeout <= TimeSpan.Zero && FlushRetryTimeout != Timeout.InfiniteTimeSpan)
+        {
+            problems.Add($"TrackerOptions.FlushRetryTimeout is {FlushRetryTimeout}; use a positive time, or Timeout.InfiniteTimeSpan to retry until the store is back.");
+        }
+
+        SystemMetrics.Validate(problems);
         return problems;
     }
 }

@@ -213,3 +213,45 @@ public sealed class TrackingStoreException : TrackingException
     /// <summary>Gets the database file.</summary>
     public string DatabasePath { get; }
 }
+
+/// <summary>
+/// The store cannot take the call right now but may later (<c>TEMPORARILY_UNAVAILABLE</c>, always
+/// <see cref="MLOpsException.IsTransient"/>): a tracking server that is down, overloaded (HTTP 429/503) or
+/// unreachable. A backend throws it to tell the <see cref="Tracker"/>'s flusher to keep the points and retry.
+/// </summary>
+/// <remarks>
+/// The flusher retries any failure whose <see cref="MLOpsException.IsTransient"/> is <see langword="true"/> (this
+/// type, a busy <see cref="TrackingStoreException"/>, a transient <see cref="TrackingException"/>), and also
+/// <see cref="TimeoutException"/>, <see cref="System.Net.Http.HttpRequestException"/>, <see cref="IOException"/> and a
+/// timeout's cancellation (<see cref="IsTransientFailure"/>); everything else is permanent. See <see cref="TrackerOptions.FlushRetryTimeout"/>.
+/// </remarks>
+public sealed class TrackingStoreUnavailableException : TrackingException
+{
+    /// <summary>Creates an exception.</summary>
+    /// <param name="message">What is unavailable, and what the caller may do.</param>
+    /// <param name="retryAfter">How long the store asked callers to wait (an HTTP <c>Retry-After</c>), or <see langword="null"/>.</param>
+    /// <param name="innerException">The cause, if any.</param>
+    public TrackingStoreUnavailableException(string message, TimeSpan? retryAfter = null, Exception? innerException = null)
+        : base(MlflowErrorCode.TemporarilyUnavailable, message, isTransient: true, innerException)
+    {
+        RetryAfter = retryAfter;
+    }
+
+    /// <summary>Gets how long the store asked callers to wait before retrying, or <see langword="null"/>. The flusher waits at least this long (capped by <see cref="TrackerOptions.FlushRetryMaxDelay"/>).</summary>
+    public TimeSpan? RetryAfter { get; }
+
+    /// <summary>Tells whether a failure of a store call is worth retrying with the same data.</summary>
+    /// <param name="exception">The failure.</param>
+    /// <returns><see langword="true"/> for an <see cref="MLOpsException"/> with <see cref="MLOpsException.IsTransient"/>, a <see cref="TimeoutException"/>, an <see cref="System.Net.Http.HttpRequestException"/>, an <see cref="IOException"/>, or a cancellation caused by a timeout (<see cref="System.Net.Http.HttpClient.Timeout"/>).</returns>
+    public static bool IsTransientFailure(Exception exception)
+    {
+        ArgumentNullException.ThrowIfNull(exception);
+        return exception switch
+        {
+            MLOpsException mlops => mlops.IsTransient,
+            TimeoutException or System.Net.Http.HttpRequestException or IOException => true,
+            OperationCanceledException { InnerException: TimeoutException } => true, // HttpClient.Timeout
+            _ => false,
+        };
+    }
+}

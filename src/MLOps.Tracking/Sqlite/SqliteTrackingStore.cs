@@ -17,9 +17,12 @@ namespace MLOps.Tracking.Sqlite;
 /// <para>Differences from MLflow's SQL store, on purpose: ±∞ metric values are stored as ±∞ (MLflow clamps them to
 /// ±1.797e308); NaN is stored as MLflow does (<c>value = 0, is_nan = 1</c>) and never matches a numeric filter.</para>
 /// </remarks>
-public sealed class SqliteTrackingStore : ITrackingStore, IDisposable
+public sealed class SqliteTrackingStore : IBulkTrackingStore, IDisposable
 {
     private const string InsertMetricSql = "INSERT OR IGNORE INTO metrics(run_id, key, step, timestamp, value, is_nan) VALUES (?1, ?2, ?3, ?4, ?5, ?6)";
+
+    /// <summary>Rows per multi-row metric insert: one statement step writes this many points (fewer VM starts than one row per step).</summary>
+    private const int RowsPerInsert = 32;
     private const string UpsertLatestSql = """
         INSERT INTO latest_metrics(run_id, key, step, timestamp, value, is_nan) VALUES (?1, ?2, ?3, ?4, ?5, ?6)
         ON CONFLICT(run_id, key) DO UPDATE SET step = excluded.step, timestamp = excluded.timestamp, value = excluded.value, is_nan = excluded.is_nan
@@ -37,6 +40,7 @@ public sealed class SqliteTrackingStore : ITrackingStore, IDisposable
     private readonly TimeProvider _time;
     private readonly sqlite3_stmt _insertMetric;
     private readonly sqlite3_stmt _upsertLatest;
+    private readonly sqlite3_stmt _insertMetrics;
     private readonly int _busyTimeoutMs;
     private bool _disposed;
 
@@ -83,6 +87,7 @@ public sealed class SqliteTrackingStore : ITrackingStore, IDisposable
             SqliteSchema.Migrate(_writer, DatabasePath, Now(), schemaVersion);
             _insertMetric = Prepare(InsertMetricSql);
             _upsertLatest = Prepare(UpsertLatestSql);
+            _insertMetrics = Prepare(MultiRowInsertSql(RowsPerInsert));
         }
         catch (SqliteException ex)
         {
@@ -306,10 +311,30 @@ public sealed class SqliteTrackingStore : ITrackingStore, IDisposable
     public Task RestoreRunAsync(string runId, CancellationToken cancellationToken = default) => SetRunStageAsync(runId, deleted: false, cancellationToken);
 
     /// <inheritdoc/>
-    public async Task LogBatchAsync(string runId, ReadOnlyMemory<Metric> metrics, IReadOnlyList<Param>? parameters = null, IReadOnlyList<RunTag>? tags = null, CancellationToken cancellationToken = default)
+    public Task LogBatchAsync(string runId, ReadOnlyMemory<Metric> metrics, IReadOnlyList<Param>? parameters = null, IReadOnlyList<RunTag>? tags = null, CancellationToken cancellationToken = default)
     {
         Validation.RunId(runId);
+        Validation.Batch(metrics.Length, parameters?.Count ?? 0, tags?.Count ?? 0);
         ValidateBatch(metrics.Span, parameters, tags);
+        return WriteBatchAsync(runId, metrics, parameters, tags, "log-batch", cancellationToken);
+    }
+
+    /// <inheritdoc/>
+    public Task LogBulkAsync(string runId, ReadOnlyMemory<Metric> metrics, IReadOnlyList<Param>? parameters = null, IReadOnlyList<RunTag>? tags = null, CancellationToken cancellationToken = default)
+    {
+        Validation.RunId(runId);
+        if (metrics.Length > IBulkTrackingStore.MaxMetricsPerCall)
+        {
+            throw new InvalidTrackingValueException("log-bulk", null, string.Create(CultureInfo.InvariantCulture,
+                $"A bulk log call can contain at most {IBulkTrackingStore.MaxMetricsPerCall} metrics; got {metrics.Length}. Split it into smaller calls."));
+        }
+
+        ValidateBatch(metrics.Span, parameters, tags);
+        return WriteBatchAsync(runId, metrics, parameters, tags, "log-bulk", cancellationToken);
+    }
+
+    private async Task WriteBatchAsync(string runId, ReadOnlyMemory<Metric> metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags, string operation, CancellationToken cancellationToken)
+    {
         await _writeLock.WaitAsync(cancellationToken).ConfigureAwait(false);
         try
         {
@@ -339,7 +364,7 @@ public sealed class SqliteTrackingStore : ITrackingStore, IDisposable
         }
         catch (SqliteException ex)
         {
-            throw Wrap(ex, "log-batch");
+            throw Wrap(ex, operation);
         }
         finally
         {
@@ -482,6 +507,7 @@ public sealed class SqliteTrackingStore : ITrackingStore, IDisposable
             _disposed = true;
             _ = raw.sqlite3_finalize(_insertMetric);
             _ = raw.sqlite3_finalize(_upsertLatest);
+            _ = raw.sqlite3_finalize(_insertMetrics);
             _writer.Dispose();
         }
         finally
@@ -516,35 +542,106 @@ public sealed class SqliteTrackingStore : ITrackingStore, IDisposable
             return;
         }
 
+        var i = 0;
+        for (; i + RowsPerInsert <= metrics.Length; i += RowsPerInsert)
+        {
+            for (var r = 0; r < RowsPerInsert; r++)
+            {
+                BindMetric(_insertMetrics, r * 6, rowId, metrics[i + r]);
+            }
+
+            Step(_insertMetrics);
+        }
+
+        for (; i < metrics.Length; i++)
+        {
+            BindMetric(_insertMetric, 0, rowId, metrics[i]);
+            Step(_insertMetric);
+        }
+
         // The latest point per key in this batch; the upsert keeps whichever of it and the stored one is later.
-        var latest = new Dictionary<string, Metric>(StringComparer.Ordinal);
+        // The same key instance is usually the same key as the point before it but one or two: look up the last few by
+        // reference before hashing.
+        var latest = new Dictionary<string, int>(StringComparer.Ordinal);
+        var points = new List<Metric>();
+        var recentKeys = new string?[4];
+        var recentSlots = new int[4];
+        var nextRecent = 0;
         foreach (ref readonly var m in metrics)
         {
-            var nan = double.IsNaN(m.Value);
-            Bind(_insertMetric, rowId, m.Key, m.Step, m.Timestamp, nan ? 0 : m.Value, nan);
-            Step(_insertMetric);
-            if (!latest.TryGetValue(m.Key, out var current) || m.IsLaterThan(current))
+            var slot = -1;
+            for (var r = 0; r < recentKeys.Length; r++)
             {
-                latest[m.Key] = m;
+                if (ReferenceEquals(recentKeys[r], m.Key))
+                {
+                    slot = recentSlots[r];
+                    break;
+                }
+            }
+
+            if (slot < 0)
+            {
+                ref var found = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(latest, m.Key, out var exists);
+                if (!exists)
+                {
+                    found = points.Count;
+                    points.Add(m);
+                }
+
+                slot = found;
+                recentKeys[nextRecent] = m.Key;
+                recentSlots[nextRecent] = slot;
+                nextRecent = (nextRecent + 1) & 3;
+            }
+
+            if (m.IsLaterThan(points[slot]))
+            {
+                points[slot] = m;
             }
         }
 
-        foreach (var m in latest.Values)
+        foreach (var m in points)
         {
-            var nan = double.IsNaN(m.Value);
-            Bind(_upsertLatest, rowId, m.Key, m.Step, m.Timestamp, nan ? 0 : m.Value, nan);
+            BindMetric(_upsertLatest, 0, rowId, m);
             Step(_upsertLatest);
         }
     }
 
-    private static void Bind(sqlite3_stmt statement, long rowId, string key, long step, long timestamp, double value, bool isNan)
+    private static bool ContainsReference(string?[] keys, string key)
     {
-        _ = raw.sqlite3_bind_int64(statement, 1, rowId);
-        _ = raw.sqlite3_bind_text16(statement, 2, key.AsSpan());
-        _ = raw.sqlite3_bind_int64(statement, 3, step);
-        _ = raw.sqlite3_bind_int64(statement, 4, timestamp);
-        _ = raw.sqlite3_bind_double(statement, 5, value);
-        _ = raw.sqlite3_bind_int(statement, 6, isNan ? 1 : 0);
+        foreach (var k in keys)
+        {
+            if (ReferenceEquals(k, key))
+            {
+                return true;
+            }
+        }
+
+        return false;
+    }
+
+    private static void BindMetric(sqlite3_stmt statement, int offset, long rowId, in Metric m)
+    {
+        var nan = double.IsNaN(m.Value);
+        _ = raw.sqlite3_bind_int64(statement, offset + 1, rowId);
+        _ = raw.sqlite3_bind_text16(statement, offset + 2, m.Key.AsSpan());
+        _ = raw.sqlite3_bind_int64(statement, offset + 3, m.Step);
+        _ = raw.sqlite3_bind_int64(statement, offset + 4, m.Timestamp);
+        _ = raw.sqlite3_bind_double(statement, offset + 5, nan ? 0 : m.Value);
+        _ = raw.sqlite3_bind_int(statement, offset + 6, nan ? 1 : 0);
+    }
+
+    /// <summary>An <c>INSERT OR IGNORE</c> of <paramref name="rows"/> metric rows, 6 numbered parameters each.</summary>
+    internal static string MultiRowInsertSql(int rows)
+    {
+        var sql = new StringBuilder("INSERT OR IGNORE INTO metrics(run_id, key, step, timestamp, value, is_nan) VALUES ");
+        for (var r = 0; r < rows; r++)
+        {
+            var b = r * 6;
+            sql.Append(CultureInfo.InvariantCulture, $"{(r == 0 ? "" : ",")}(?{b + 1},?{b + 2},?{b + 3},?{b + 4},?{b + 5},?{b + 6})");
+        }
+
+        return sql.ToString();
     }
 
     private void Step(sqlite3_stmt statement)
@@ -566,14 +663,16 @@ public sealed class SqliteTrackingStore : ITrackingStore, IDisposable
 
     private static void ValidateBatch(ReadOnlySpan<Metric> metrics, IReadOnlyList<Param>? parameters, IReadOnlyList<RunTag>? tags)
     {
-        Validation.Batch(metrics.Length, parameters?.Count ?? 0, tags?.Count ?? 0);
-        string? lastKey = null;
+        // Keys repeat (a few keys logged in turn, the same string instances): remember the last few validated ones by reference.
+        var validated = new string?[8];
+        var next = 0;
         foreach (ref readonly var m in metrics)
         {
-            if (!ReferenceEquals(m.Key, lastKey))
+            if (!ContainsReference(validated, m.Key))
             {
                 Validation.MetricKey(m.Key);
-                lastKey = m.Key;
+                validated[next] = m.Key;
+                next = (next + 1) & 7;
             }
 
             Validation.Timestamp(m.Key, m.Timestamp);
