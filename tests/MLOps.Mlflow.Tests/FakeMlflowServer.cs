@@ -600,6 +600,13 @@ internal sealed partial class FakeMlflowServer : IAsyncDisposable
     private JsonObject CreateExperiment(JsonObject a)
     {
         var name = Str(a, "name");
+
+        // _validate_experiment_name: not blank, at most 500 characters.
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 500)
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", name.Length > 500 ? $"Experiment name exceeds the maximum length of 500 characters (got {name.Length})." : $"Invalid experiment name: '{name}'");
+        }
+
         if (_experiments.Any(e => e["name"]!.GetValue<string>() == name))
         {
             throw new MlflowError("RESOURCE_ALREADY_EXISTS", $"Experiment '{name}' already exists.");
@@ -851,6 +858,10 @@ internal sealed partial class FakeMlflowServer : IAsyncDisposable
         {
             ValidateKey("metric", Str(m!.AsObject(), "key"));
             Dbl(m["value"]);
+            if (Long(m.AsObject(), "timestamp") is < 0 or null)
+            {
+                throw new MlflowError("INVALID_PARAMETER_VALUE", $"Got invalid timestamp {m["timestamp"]?.ToJsonString()} for metric '{Str(m.AsObject(), "key")}'. Timestamp must be a nonnegative long (64-bit integer)");
+            }
         }
 
         foreach (var p in ps)

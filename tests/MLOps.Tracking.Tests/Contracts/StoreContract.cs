@@ -291,6 +291,29 @@ public abstract class StoreContract : TrackingContract
         got.Context.Should().Be("training");
     }
 
+    [Fact]
+    public async Task LogBatch_ValidationLimits_AtLimitAccepted_OnePastRejected_NothingWritten()
+    {
+        // mlflow/utils/validation.py: keys up to 250 characters, param values up to 6000, tag values up to 8000,
+        // timestamps non-negative; experiment names up to 500 and not blank.
+        var run = await NewRunAsync();
+        await Store.LogBatchAsync(run, new Metric[] { new(new string('m', 250), 1, 0, 0) }, [new Param(new string('p', 250), new string('v', 6000))], [new RunTag("t", new string('v', 8000))]);
+
+        await FluentActions.Awaiting(() => Store.LogBatchAsync(run, new Metric[] { new(new string('m', 251), 1, 0, 0) })).Should().ThrowAsync<InvalidTrackingValueException>();
+        await FluentActions.Awaiting(() => Store.LogBatchAsync(run, ReadOnlyMemory<Metric>.Empty, [new Param("p2", new string('v', 6001))])).Should().ThrowAsync<InvalidTrackingValueException>();
+        await FluentActions.Awaiting(() => Store.LogBatchAsync(run, ReadOnlyMemory<Metric>.Empty, tags: [new RunTag("t2", new string('v', 8001))])).Should().ThrowAsync<InvalidTrackingValueException>();
+        await FluentActions.Awaiting(() => Store.LogBatchAsync(run, new Metric[] { new("late", 1, -1, 0) })).Should().ThrowAsync<InvalidTrackingValueException>();
+        (await Store.CreateExperimentAsync(new string('e', 500))).Should().NotBeNullOrEmpty();
+        await FluentActions.Awaiting(() => Store.CreateExperimentAsync(new string('e', 501))).Should().ThrowAsync<InvalidTrackingValueException>();
+        await FluentActions.Awaiting(() => Store.CreateExperimentAsync(" ")).Should().ThrowAsync<InvalidTrackingValueException>();
+
+        var stored = await Store.GetRunAsync(run);
+        stored.Metrics.Keys.Should().Equal(new string('m', 250));
+        stored.Params.Keys.Should().Equal(new string('p', 250));
+        stored.Tags.Should().NotContainKeys("t2");
+        (await Store.GetMetricHistoryAsync(run, "late")).Items.Should().BeEmpty();
+    }
+
     private async Task<string> ContractRunAsync(long start = 1000)
     {
         var exp = (await Store.GetExperimentByNameAsync("contract"))?.ExperimentId ?? await Store.CreateExperimentAsync("contract");
