@@ -40,6 +40,7 @@ internal sealed partial class FakeMlflowServer : IAsyncDisposable
     private readonly SortedDictionary<string, ModelState> _models = new(StringComparer.Ordinal);
 
     private int _runCounter;
+    private int _disposed;
 
     public FakeMlflowServer(Func<DateTimeOffset>? clock = null)
     {
@@ -104,6 +105,11 @@ internal sealed partial class FakeMlflowServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _listener.Stop();
         _listener.Close();
         try
