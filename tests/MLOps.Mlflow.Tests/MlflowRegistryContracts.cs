@@ -51,3 +51,15 @@ public sealed class MlflowLifecycleTests : LifecycleContract
 {
     protected override RegistryBackend CreateBackend() => new MlflowRegistryBackend();
 }
+
+/// <summary>The rollback contract (<see cref="RollbackContract"/>) on the MLflow backend: skipped, MLflow keeps no assignment history.</summary>
+public sealed class MlflowRollbackTests : RollbackContract
+{
+    protected override RegistryBackend CreateBackend() => new MlflowRegistryBackend();
+}
+
+/// <summary>The promotion-gate contract (<see cref="PromotionGateContract"/>) on the MLflow backend: the gate needs lineage metrics, which MLflow versions do not carry.</summary>
+public sealed class MlflowPromotionGateTests : PromotionGateContract
+{
+    protected override RegistryBackend CreateBackend() => new MlflowRegistryBackend();
+}
