@@ -366,6 +366,19 @@ public abstract class LifecycleContract : RegistryContract
     }
 
     [Fact]
+    public async Task SearchRegisteredModelsAsync_NameLike_AsciiCaseInsensitiveWithWildcards()
+    {
+        await Registry.CreateRegisteredModelAsync("Churn-EU");
+        await Registry.CreateRegisteredModelAsync("churn_us");
+        await Registry.CreateRegisteredModelAsync("fraud");
+
+        (await Registry.SearchRegisteredModelsAsync(new RegisteredModelQuery { NameLike = "CHURN%" })).Select(m => m.Name).Should().Equal("Churn-EU", "churn_us");
+        (await Registry.SearchRegisteredModelsAsync(new RegisteredModelQuery { NameLike = "churn_u_" })).Select(m => m.Name).Should().Equal("churn_us");
+        (await Registry.SearchRegisteredModelsAsync(new RegisteredModelQuery { NameLike = "%au%" })).Select(m => m.Name).Should().Equal("fraud");
+        (await Registry.SearchRegisteredModelsAsync(new RegisteredModelQuery { NameLike = "churn" })).Should().BeEmpty();
+    }
+
+    [Fact]
     public async Task SearchModelVersionsAsync_ByTagAndRun_FindsMatches()
     {
         await AddVersionAsync("fraud");
