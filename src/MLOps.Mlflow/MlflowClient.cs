@@ -18,12 +18,13 @@ namespace MLOps.Mlflow;
 /// <remarks>
 /// <para>
 /// Thread-safe. Retries, backoff (honouring <c>Retry-After</c>), timeouts and the circuit breaker come from the
-/// <see cref="HttpClient"/>'s handlers: <c>AddMlflow</c> registers a typed client with the standard resilience handler.
-/// A client built directly on a bare <see cref="HttpClient"/> makes one attempt per call.
+/// <see cref="HttpClient"/>'s handlers: <c>AddMlflow</c> registers a typed client with the standard resilience handler,
+/// which re-sends a GET after any transient outcome and any other request only when MLflow certainly did not apply it
+/// (408, 429, 503, refused connection). A client built directly on a bare <see cref="HttpClient"/> makes one attempt per call.
 /// </para>
 /// <para>
 /// Every failure is an <see cref="MlflowException"/> carrying MLflow's <c>error_code</c>, the HTTP status and
-/// <see cref="MLOpsException.IsTransient"/>. Credentials are sent as an <c>Authorization</c> header and never logged
+/// <see cref="MLOpsException.IsTransient"/>; transient ones are <see cref="MlflowTransientException"/>. Credentials are sent as an <c>Authorization</c> header and never logged
 /// or quoted in a message.
 /// </para>
 /// </remarks>

@@ -21,7 +21,8 @@ public static class MlflowBuilderExtensions
     /// <c>AddTracking</c>/<c>AddRegistry</c> are called before or after), and registers <see cref="MlflowClient"/>,
     /// <see cref="MlflowTrackingStore"/>, <see cref="MlflowModelRegistry"/> and <see cref="MlflowArtifactStore"/> as
     /// singletons. The HTTP client gets the standard resilience handler configured from <see cref="MlflowOptions"/>:
-    /// retries with exponential backoff and jitter on 408/429/5xx and network errors, honouring <c>Retry-After</c>;
+    /// retries with exponential backoff and jitter, honouring <c>Retry-After</c> — a GET on 408/429/5xx, network errors and
+    /// attempt timeouts, any other method only on 408/429/503 or a refused connection (when MLflow certainly did not apply it);
     /// per-attempt and total timeouts; a circuit breaker. Unset options are read from MLflow's environment variables.
     /// Options are validated at start-up. Safe to call twice (the last configuration adds to the first).
     /// </summary>
