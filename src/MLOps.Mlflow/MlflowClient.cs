@@ -18,12 +18,13 @@ namespace MLOps.Mlflow;
 /// <remarks>
 /// <para>
 /// Thread-safe. Retries, backoff (honouring <c>Retry-After</c>), timeouts and the circuit breaker come from the
-/// <see cref="HttpClient"/>'s handlers: <c>AddMlflow</c> registers a typed client with the standard resilience handler.
-/// A client built directly on a bare <see cref="HttpClient"/> makes one attempt per call.
+/// <see cref="HttpClient"/>'s handlers: <c>AddMlflow</c> registers a typed client with the standard resilience handler,
+/// which re-sends a GET after any transient outcome and any other request only when MLflow certainly did not apply it
+/// (408, 429, 503, refused connection). A client built directly on a bare <see cref="HttpClient"/> makes one attempt per call.
 /// </para>
 /// <para>
 /// Every failure is an <see cref="MlflowException"/> carrying MLflow's <c>error_code</c>, the HTTP status and
-/// <see cref="MLOpsException.IsTransient"/>. Credentials are sent as an <c>Authorization</c> header and never logged
+/// <see cref="MLOpsException.IsTransient"/>; transient ones are <see cref="MlflowTransientException"/>. Credentials are sent as an <c>Authorization</c> header and never logged
 /// or quoted in a message.
 /// </para>
 /// </remarks>
@@ -42,6 +43,9 @@ public sealed partial class MlflowClient
     public const int MaxBatchRequestBytes = 1_000_000;
 
     private const int MaxErrorBodyBytes = 64 * 1024;
+
+    /// <summary>The resilience-context property telling the retry rule that a request is safe to re-send (GET or HEAD).</summary>
+    internal static readonly Polly.ResiliencePropertyKey<bool> SafeToResendKey = new("MLOps.Mlflow.SafeToResend");
 
     private readonly HttpClient _http;
     private readonly MlflowOptions _options;
@@ -640,6 +644,11 @@ public sealed partial class MlflowClient
         }
 
         Interlocked.Increment(ref _requestCount);
+
+        // Tells the resilience handler's retry rule (AddMlflow) whether this request may be re-sent after an unknown outcome.
+        var context = Polly.ResilienceContextPool.Shared.Get(cancellationToken);
+        context.Properties.Set(SafeToResendKey, request.Method == HttpMethod.Get || request.Method == HttpMethod.Head);
+        request.SetResilienceContext(context);
         HttpResponseMessage response;
         try
         {
@@ -654,7 +663,11 @@ public sealed partial class MlflowClient
             // Network failure or an open circuit: the server is unavailable; a timeout (attempt or total): deadline.
             var code = ex is HttpRequestException or Polly.CircuitBreaker.BrokenCircuitException ? MlflowErrorCode.TemporarilyUnavailable : "DEADLINE_EXCEEDED";
             Log.RequestFailed(_logger, request.Method.Method, label, 0, code);
-            throw new MlflowException(code, MlflowException.Describe(request.Method.Method, label, null, code, Scrub(ex.Message)), null, true, null);
+            throw new MlflowTransientException(code, MlflowException.Describe(request.Method.Method, label, null, code, Scrub(ex.Message)), null);
+        }
+        finally
+        {
+            Polly.ResilienceContextPool.Shared.Return(context);
         }
 
         if (response.IsSuccessStatusCode)
@@ -666,7 +679,13 @@ public sealed partial class MlflowClient
         {
             var (code, message) = await ReadErrorAsync(response, cancellationToken).ConfigureAwait(false);
             Log.RequestFailed(_logger, request.Method.Method, label, (int)response.StatusCode, code);
-            throw new MlflowException(code, MlflowException.Describe(request.Method.Method, label, response.StatusCode, code, message), response.StatusCode, MlflowException.IsTransientStatus(response.StatusCode));
+            var text = MlflowException.Describe(request.Method.Method, label, response.StatusCode, code, message);
+            if (MlflowException.IsTransientResponse(response.StatusCode, code))
+            {
+                throw new MlflowTransientException(code, text, response.StatusCode, response.Headers.RetryAfter?.Delta);
+            }
+
+            throw new MlflowException(code, text, response.StatusCode, false);
         }
     }
 

@@ -18,13 +18,19 @@ namespace MLOps.Mlflow;
 /// <see cref="SetModelVersionTagsAsync"/> sends one request per tag (not one transaction); versions carry no
 /// <see cref="ModelLineage"/> beyond the run id and no <see cref="ModelSignature"/>; an artifact given to
 /// <see cref="CreateModelVersionAsync"/> is uploaded through the mlflow-artifacts proxy (its SHA-256 kept in the
-/// version tag <c>mlops.artifact.sha256</c>) and the version's source is its <c>mlflow-artifacts:/</c> URI;
+/// version tags <c>mlops.artifact.sha256</c> and <c>mlops.artifact.length</c>, read back as <see cref="ModelVersion.Artifact"/>) and the version's source is its <c>mlflow-artifacts:/</c> URI; model names and aliases are checked with <see cref="RegistryNames"/> before any request;
 /// <see cref="OpenArtifactAsync"/> streams such an artifact back without verifying it (the proxy keeps no digest).</para>
 /// </remarks>
 public sealed class MlflowModelRegistry : IModelRegistry
 {
-    /// <summary>The version tag holding the SHA-256 of an artifact uploaded by <see cref="CreateModelVersionAsync"/>.</summary>
+    /// <summary>
+    /// The version tag holding the SHA-256 of an artifact uploaded by <see cref="CreateModelVersionAsync"/>. Read back as
+    /// <see cref="ModelVersion.Artifact"/>, not listed in <see cref="ModelVersion.Tags"/>.
+    /// </summary>
     public const string Sha256Tag = "mlops.artifact.sha256";
+
+    /// <summary>The version tag holding the length in bytes of an uploaded artifact (read back as <see cref="ModelArtifact.Length"/>).</summary>
+    public const string LengthTag = "mlops.artifact.length";
 
     private const string History = "MLflow keeps no history of alias and stage assignments; use the embedded SqliteModelRegistry for rollback and the change feed.";
 
@@ -45,8 +51,12 @@ public sealed class MlflowModelRegistry : IModelRegistry
     }
 
     /// <inheritdoc/>
-    public ValueTask<RegisteredModel> CreateRegisteredModelAsync(string name, string? description = null, IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default) =>
-        Call(static (c, s, ct) => c.CreateRegisteredModelAsync(s.name, s.description, s.tags, ct), (name, description, tags), name, cancellationToken);
+    /// <remarks>The name is checked with <see cref="RegistryNames.ValidateModelName"/> before any request, as the embedded registry does, so every model can be addressed by a <c>models:/</c> URI.</remarks>
+    public ValueTask<RegisteredModel> CreateRegisteredModelAsync(string name, string? description = null, IReadOnlyDictionary<string, string>? tags = null, CancellationToken cancellationToken = default)
+    {
+        RegistryNames.ValidateModelName(name);
+        return Call(static (c, s, ct) => c.CreateRegisteredModelAsync(s.name, s.description, s.tags, ct), (name, description, tags), name, cancellationToken);
+    }
 
     /// <inheritdoc/>
     public ValueTask<RegisteredModel> GetRegisteredModelAsync(string name, CancellationToken cancellationToken = default) =>
@@ -107,6 +117,7 @@ public sealed class MlflowModelRegistry : IModelRegistry
     public async ValueTask<ModelVersion> CreateModelVersionAsync(ModelVersionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
+        RegistryNames.ValidateModelName(request.ModelName);
         if (request.CreateModelIfMissing)
         {
             try
@@ -141,6 +152,7 @@ public sealed class MlflowModelRegistry : IModelRegistry
             }
 
             tags[Sha256Tag] = info.Value.Sha256;
+            tags[LengthTag] = info.Value.Length.ToString(CultureInfo.InvariantCulture);
             source = _artifacts.ToMlflowUri(path);
         }
 
@@ -240,7 +252,7 @@ public sealed class MlflowModelRegistry : IModelRegistry
     {
         if (archiveExistingVersions && stage is not (ModelStage.Staging or ModelStage.Production))
         {
-            throw new InvalidStageTransitionException(name, version, $"archive_existing_versions is allowed only for Staging and Production, not {stage.ToName()}.");
+            throw new InvalidStageTransitionException(name, version, $"archive_existing_versions is only allowed when moving to Staging or Production (MLflow's rule), not to {stage.ToName()}. Pass archiveExistingVersions: false.");
         }
 
         return Call(static (c, s, ct) => c.TransitionModelVersionStageAsync(s.name, s.version, s.stage, s.archiveExistingVersions, ct), (name, version, stage, archiveExistingVersions), name, cancellationToken, version);
@@ -250,11 +262,7 @@ public sealed class MlflowModelRegistry : IModelRegistry
     /// <remarks>MLflow keeps no history: the record has sequence 0 and the previous version this call observed.</remarks>
     public async ValueTask<AssignmentRecord> SetAliasAsync(string name, string aliasName, int version, ChangeContext? context = null, CancellationToken cancellationToken = default)
     {
-        ArgumentException.ThrowIfNullOrEmpty(aliasName);
-        if (string.Equals(aliasName, "latest", StringComparison.OrdinalIgnoreCase) || (aliasName.Length > 1 && aliasName[0] is 'v' or 'V' && aliasName.AsSpan(1).ContainsAnyExceptInRange('0', '9') == false))
-        {
-            throw new ReservedAliasException(aliasName);
-        }
+        RegistryNames.ValidateAlias(aliasName);
 
         int? previous = null;
         try
@@ -287,7 +295,7 @@ public sealed class MlflowModelRegistry : IModelRegistry
     {
         try
         {
-            return await _client.GetModelVersionByAliasAsync(name, aliasName, cancellationToken).ConfigureAwait(false);
+            return Surface(await _client.GetModelVersionByAliasAsync(name, aliasName, cancellationToken).ConfigureAwait(false));
         }
         catch (MlflowException ex) when (ex.ErrorCode == MlflowErrorCode.ResourceDoesNotExist)
         {
@@ -366,7 +374,14 @@ public sealed class MlflowModelRegistry : IModelRegistry
     {
         try
         {
-            return await call(_client, state, cancellationToken).ConfigureAwait(false);
+            var result = await call(_client, state, cancellationToken).ConfigureAwait(false);
+            return result switch
+            {
+                ModelVersion v => (TResult)(object)Surface(v),
+                Page<ModelVersion> page => (TResult)(object)new Page<ModelVersion>(page.Items.Select(Surface).ToList(), page.NextPageToken),
+                IReadOnlyList<ModelVersion> list => (TResult)(object)list.Select(Surface).ToList(),
+                _ => result,
+            };
         }
         catch (MlflowException ex) when (ex.ErrorCode == MlflowErrorCode.ResourceDoesNotExist)
         {
@@ -376,6 +391,29 @@ public sealed class MlflowModelRegistry : IModelRegistry
         {
             throw new ModelAlreadyExistsException(name);
         }
+    }
+
+    /// <summary>Turns the backend's own artifact tags into <see cref="ModelVersion.Artifact"/>, leaving the caller's tags in <see cref="ModelVersion.Tags"/>.</summary>
+    private static ModelVersion Surface(ModelVersion v)
+    {
+        if (!v.Tags.TryGetValue(Sha256Tag, out var sha))
+        {
+            return v;
+        }
+
+        var tags = new Dictionary<string, string>(v.Tags.Count, StringComparer.Ordinal);
+        foreach (var tag in v.Tags)
+        {
+            if (tag.Key is not (Sha256Tag or LengthTag))
+            {
+                tags[tag.Key] = tag.Value;
+            }
+        }
+
+        var length = v.Tags.TryGetValue(LengthTag, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
+        const string Prefix = "mlflow-artifacts:/";
+        var path = v.Source is { } source && source.StartsWith(Prefix, StringComparison.Ordinal) ? source[Prefix.Length..].TrimStart('/') : v.Source ?? string.Empty;
+        return v with { Artifact = new ModelArtifact(path, sha, length), Tags = tags };
     }
 
     private static void AddTagClauses(List<string> clauses, IReadOnlyDictionary<string, string>? tags)

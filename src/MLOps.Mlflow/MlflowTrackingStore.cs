@@ -135,6 +135,10 @@ public sealed class MlflowTrackingStore : ITrackingStore
     internal static TrackingException Map(MlflowException ex, string resource, string id) => ex.ErrorCode switch
     {
         MlflowErrorCode.ResourceDoesNotExist => new TrackingResourceNotFoundException(resource, id, ex.Message),
+
+        // MLflow's _check_run_is_active / _check_experiment_is_active answer INVALID_PARAMETER_VALUE ("must be in the
+        // 'active' state"); the embedded store calls the same condition InvalidRunStateException.
+        MlflowErrorCode.InvalidParameterValue when ex.Message.Contains("must be in the 'active' state", StringComparison.Ordinal) => new InvalidRunStateException(ex.ErrorCode, id, ex.Message),
         MlflowErrorCode.InvalidParameterValue => new InvalidTrackingValueException(resource, id, ex.Message),
         MlflowErrorCode.InvalidState => new InvalidRunStateException(ex.ErrorCode, id, ex.Message),
         _ => new TrackingException(ex.ErrorCode, ex.Message, ex.IsTransient, ex),

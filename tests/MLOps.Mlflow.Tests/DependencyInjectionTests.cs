@@ -66,4 +66,59 @@ public sealed class DependencyInjectionTests
         o.TrackingUri.Should().Be(new Uri("http://mlflow.example:5000"));
         o.MaxRetries.Should().Be(3);
     }
+
+    [Fact]
+    public async Task AddTracking_UseMlflow_SwitchesOnlyTheTrackingStore_TrackerWorksEndToEnd()
+    {
+        await using var server = new FakeMlflowServer();
+        var services = new ServiceCollection();
+        var builder = services.AddMLOps(o => o.RootDirectory = Path.Combine(Path.GetTempPath(), "mlops-mlflow-di-" + Guid.NewGuid().ToString("N")));
+        builder.AddTracking(o =>
+        {
+            o.Tracker.CaptureLineage = false;
+            return o.UseMlflow(server.Uri);
+        });
+        await using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<ITrackingStore>().Should().BeOfType<MlflowTrackingStore>();
+        provider.GetService<IModelRegistry>().Should().BeNull("only tracking was asked for");
+        var tracker = provider.GetRequiredService<Tracker>();
+        tracker.Store.Should().BeOfType<MlflowTrackingStore>();
+        provider.GetRequiredService<IOptions<TrackingOptions>>().Value.Tracker.CaptureLineage.Should().BeFalse("the delegate's other settings still apply");
+        await using (var run = await tracker.StartRunAsync("one-line", "r"))
+        {
+            run.LogMetric("m", 1);
+            await run.CompleteAsync();
+        }
+
+        server.RequestsTo("/api/2.0/mlflow/runs/log-batch").Should().NotBeEmpty();
+        server.RequestsTo("/api/2.0/mlflow/runs/create").Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task AddRegistry_UseMlflow_SwitchesOnlyTheRegistry_GateUsesIt()
+    {
+        await using var server = new FakeMlflowServer();
+        var services = new ServiceCollection();
+        var builder = services.AddMLOps(o => o.RootDirectory = Path.Combine(Path.GetTempPath(), "mlops-mlflow-di-" + Guid.NewGuid().ToString("N")));
+        builder.AddTracking().AddRegistry(o => o.UseMlflow(server.Uri));
+        await using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<IModelRegistry>().Should().BeOfType<MlflowModelRegistry>();
+        provider.GetRequiredService<ITrackingStore>().Should().NotBeOfType<MlflowTrackingStore>("only the registry was switched");
+        provider.GetRequiredService<PromotionGate>().Should().NotBeNull();
+        await provider.GetRequiredService<IModelRegistry>().CreateRegisteredModelAsync("via-one-line");
+        server.RequestsTo("/api/2.0/mlflow/registered-models/create").Should().ContainSingle();
+    }
+
+    [Fact]
+    public async Task AddTracking_UseSqlite_StillPicksTheEmbeddedStore()
+    {
+        using var dir = new TempDirectory();
+        var services = new ServiceCollection();
+        services.AddMLOps(o => o.RootDirectory = dir.Path).AddTracking(o => o.UseSqlite(dir.Combine("t.db")));
+        await using var provider = services.BuildServiceProvider();
+
+        provider.GetRequiredService<ITrackingStore>().Should().BeOfType<MLOps.Tracking.Sqlite.SqliteTrackingStore>();
+    }
 }

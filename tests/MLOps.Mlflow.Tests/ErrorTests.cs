@@ -142,7 +142,68 @@ public sealed class ErrorTests
 
         var ex = (await act.Should().ThrowAsync<TrackingException>()).Which;
         ex.IsTransient.Should().BeTrue();
-        ex.InnerException.Should().BeOfType<MlflowException>();
+        ex.InnerException.Should().BeOfType<MlflowTransientException>();
+    }
+
+    [Theory]
+    [InlineData(503, "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"down\"}", true)]
+    [InlineData(429, "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\",\"message\":\"slow down\"}", true)]
+    [InlineData(408, "{\"error_code\":\"DEADLINE_EXCEEDED\",\"message\":\"late\"}", true)]
+    [InlineData(500, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"db\"}", true)]
+    [InlineData(502, "<html>Bad Gateway</html>", true)]
+    [InlineData(504, "<html>Gateway Timeout</html>", true)]
+    [InlineData(500, "{\"error_code\":\"INVALID_STATE\",\"message\":\"The experiment 1 must be in the 'active' state.\"}", false)]
+    [InlineData(400, "{\"error_code\":\"INVALID_PARAMETER_VALUE\",\"message\":\"bad\"}", false)]
+    [InlineData(401, "{\"error_code\":\"UNAUTHENTICATED\",\"message\":\"who\"}", false)]
+    [InlineData(403, "{\"error_code\":\"PERMISSION_DENIED\",\"message\":\"no\"}", false)]
+    [InlineData(404, "{\"error_code\":\"RESOURCE_DOES_NOT_EXIST\",\"message\":\"gone\"}", false)]
+    public async Task Call_Status_TransientIsTypedPermanentIsNot(int status, string body, bool transient)
+    {
+        await using var h = new Harness();
+        h.Server.Faults.Enqueue(new Fault(status, body));
+
+        var ex = (await FluentActions.Awaiting(() => h.Client.GetExperimentAsync("0")).Should().ThrowAsync<MlflowException>()).Which;
+
+        (ex is MlflowTransientException).Should().Be(transient);
+        ex.IsTransient.Should().Be(transient);
+        ex.StatusCode.Should().Be((HttpStatusCode)status);
+    }
+
+    [Fact]
+    public async Task Call_429WithRetryAfter_TransientCarriesTheDelay()
+    {
+        await using var h = new Harness();
+        h.Server.Faults.Enqueue(new Fault(429, "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\",\"message\":\"slow down\"}", RetryAfter: "7"));
+
+        var ex = (await FluentActions.Awaiting(() => h.Client.GetExperimentAsync("0")).Should().ThrowAsync<MlflowTransientException>()).Which;
+
+        ex.RetryAfter.Should().Be(TimeSpan.FromSeconds(7));
+        ex.ErrorCode.Should().Be("REQUEST_LIMIT_EXCEEDED");
+    }
+
+    [Fact]
+    public async Task Call_NoServerListening_TransientWithoutStatus()
+    {
+        await using var h = new Harness();
+        await h.Server.DisposeAsync();
+
+        var refused = (await FluentActions.Awaiting(() => h.Client.GetExperimentAsync("0")).Should().ThrowAsync<MlflowTransientException>()).Which;
+
+        refused.StatusCode.Should().BeNull();
+        refused.ErrorCode.Should().Be("TEMPORARILY_UNAVAILABLE");
+    }
+
+    [Fact]
+    public async Task Store_InvalidStateAs500_PermanentInvalidRunState()
+    {
+        await using var h = new Harness();
+        var store = new MlflowTrackingStore(h.Client);
+        var id = await store.CreateExperimentAsync("gone");
+        await store.DeleteExperimentAsync(id);
+
+        var ex = (await FluentActions.Awaiting(() => store.CreateRunAsync(id, "r", 1)).Should().ThrowAsync<InvalidRunStateException>()).Which;
+
+        ex.IsTransient.Should().BeFalse("MLflow answers INVALID_STATE with HTTP 500, and retrying cannot help");
     }
 
     [Fact]

@@ -24,7 +24,7 @@ internal sealed record Fault(int Status, string Body, string? RetryAfter = null,
 /// required fields and wrong JSON types (400 INVALID_PARAMETER_VALUE), and answers MLflow's error bodies. Faults:
 /// a queue of scripted responses, or a predicate that turns every request into a 503 (an outage).
 /// </summary>
-internal sealed class FakeMlflowServer : IAsyncDisposable
+internal sealed partial class FakeMlflowServer : IAsyncDisposable
 {
     private readonly HttpListener _listener = new();
     private readonly Task _loop;
@@ -40,6 +40,7 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
     private readonly SortedDictionary<string, ModelState> _models = new(StringComparer.Ordinal);
 
     private int _runCounter;
+    private int _disposed;
 
     public FakeMlflowServer(Func<DateTimeOffset>? clock = null)
     {
@@ -104,6 +105,11 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
 
     public async ValueTask DisposeAsync()
     {
+        if (Interlocked.Exchange(ref _disposed, 1) == 1)
+        {
+            return;
+        }
+
         _listener.Stop();
         _listener.Close();
         try
@@ -279,6 +285,11 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
         {
             await WriteAsync(res, 400, Error("INVALID_PARAMETER_VALUE", "Bad parameter: " + e.Message));
         }
+        catch (Exception e) when (e is not HttpListenerException and not ObjectDisposedException)
+        {
+            // MLflow's handlers answer an unexpected failure with 500 INTERNAL_ERROR; never leave a request hanging.
+            await WriteAsync(res, 500, Error("INTERNAL_ERROR", e.GetType().Name + ": " + e.Message));
+        }
     }
 
     private async Task HandleArtifactAsync(HttpListenerRequest req, HttpListenerResponse res, string path, string? upload, long length)
@@ -421,7 +432,7 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
         ["runs/search"] = R(Post, [], static (s, a) => s.SearchRuns(a)),
         ["runs/log-metric"] = R(Post, ["run_id", "key", "value", "timestamp"], static (s, a) => { s.ActiveRun(Str(a, "run_id")).AddMetric(a); return []; }),
         ["runs/log-parameter"] = R(Post, ["run_id", "key"], static (s, a) => { s.ActiveRun(Str(a, "run_id")).AddParam(Str(a, "key"), Str(a, "value")); return []; }),
-        ["runs/set-tag"] = R(Post, ["run_id", "key"], static (s, a) => { s.ActiveRun(Str(a, "run_id")).Tags[Str(a, "key")] = Str(a, "value"); return []; }),
+        ["runs/set-tag"] = R(Post, ["run_id", "key"], static (s, a) => { s.ActiveRun(Str(a, "run_id")).SetTag(Str(a, "key"), Str(a, "value")); return []; }),
         ["runs/delete-tag"] = R(Post, ["run_id", "key"], static (s, a) => s.DeleteRunTag(a)),
         ["runs/log-batch"] = R(Post, ["run_id"], static (s, a) => s.LogBatch(a)),
         ["runs/log-inputs"] = R(Post, ["run_id"], static (s, a) => s.LogInputs(a)),
@@ -460,6 +471,9 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
             _ => 400,
         };
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^[/\w.\- :]*$")]
+    private static partial System.Text.RegularExpressions.Regex ValidName();
 
     private static MlflowError NotFound(string message) => new("RESOURCE_DOES_NOT_EXIST", message);
 
@@ -538,15 +552,35 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
             return 0;
         }
 
-        using var doc = JsonDocument.Parse(Convert.FromBase64String(token));
-        return doc.RootElement.GetProperty("offset").GetInt32();
+        // SearchUtils.parse_start_offset_from_page_token.
+        byte[] decoded;
+        try
+        {
+            decoded = Convert.FromBase64String(token);
+        }
+        catch (FormatException)
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", "Invalid page token, could not base64-decode");
+        }
+
+        try
+        {
+            using var doc = JsonDocument.Parse(decoded);
+            return doc.RootElement.TryGetProperty("offset", out var offset) && offset.TryGetInt32(out var n)
+                ? n
+                : throw new MlflowError("INVALID_PARAMETER_VALUE", $"Invalid page token, parsed value={Encoding.UTF8.GetString(decoded)}");
+        }
+        catch (JsonException)
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", $"Invalid page token, decoded value={Encoding.UTF8.GetString(decoded)}");
+        }
     }
 
     private static JsonObject PageOf(string field, IReadOnlyList<JsonNode> all, JsonObject a, int defaultMax)
     {
         var offset = Offset(a);
         var max = (int)(Long(a, "max_results") ?? defaultMax);
-        var page = all.Skip(offset).Take(max).Select(n => n.DeepClone()).ToArray();
+        var page = all.Skip(Math.Max(0, offset)).Take(max).Select(n => n.DeepClone()).ToArray();
         var result = new JsonObject { [field] = new JsonArray(page) };
         if (offset + max < all.Count)
         {
@@ -572,6 +606,13 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
     private JsonObject CreateExperiment(JsonObject a)
     {
         var name = Str(a, "name");
+
+        // _validate_experiment_name: not blank, at most 500 characters.
+        if (string.IsNullOrWhiteSpace(name) || name.Length > 500)
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", name.Length > 500 ? $"Experiment name exceeds the maximum length of 500 characters (got {name.Length})." : $"Invalid experiment name: '{name}'");
+        }
+
         if (_experiments.Any(e => e["name"]!.GetValue<string>() == name))
         {
             throw new MlflowError("RESOURCE_ALREADY_EXISTS", $"Experiment '{name}' already exists.");
@@ -611,6 +652,13 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
         }
 
         Experiment(id)["lifecycle_stage"] = stage;
+
+        // SqlAlchemyStore.delete_experiment / restore_experiment: the experiment's runs follow it.
+        foreach (var run in _runs.Values.Where(r => r.Info["experiment_id"]!.GetValue<string>() == id))
+        {
+            run.Info["lifecycle_stage"] = stage;
+        }
+
         return [];
     }
 
@@ -618,23 +666,11 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
     {
         var view = a["view_type"]?.GetValue<string>() ?? "ACTIVE_ONLY";
         var filter = a["filter"]?.GetValue<string>();
-        var list = _experiments.Where(e => view == "ALL" || (view == "ACTIVE_ONLY") == (e["lifecycle_stage"]!.GetValue<string>() == "active"))
-            .Where(e => filter is null || MatchName(e, filter))
-            .OrderByDescending(e => long.Parse(e["experiment_id"]!.GetValue<string>(), CultureInfo.InvariantCulture))
-            .Cast<JsonNode>().ToList();
+        var matching = _experiments.Where(e => view == "ALL" || (view == "ACTIVE_ONLY") == (e["lifecycle_stage"]!.GetValue<string>() == "active"))
+            .Where(e => RunFilter.MatchesExperiment(e, filter)).ToList();
+        var order = (a["order_by"]?.AsArray() ?? []).Select(x => x!.GetValue<string>()).ToList();
+        var list = RunFilter.OrderExperiments(matching, order).Cast<JsonNode>().ToList();
         return PageOf("experiments", list, a, 1000);
-    }
-
-    private static bool MatchName(JsonObject e, string filter)
-    {
-        // Only "name = 'x'" is needed by the tests; anything else is a syntax error here.
-        const string Prefix = "name = '";
-        if (!filter.StartsWith(Prefix, StringComparison.Ordinal) || !filter.EndsWith('\''))
-        {
-            throw new MlflowError("INVALID_PARAMETER_VALUE", $"Invalid filter '{filter}'");
-        }
-
-        return e["name"]!.GetValue<string>() == filter[Prefix.Length..^1];
     }
 
     // ------------------------------------------------------------------ runs
@@ -662,6 +698,16 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
             if (MetricKeys.Add(point))
             {
                 Metrics.Add(point);
+            }
+        }
+
+        /// <summary>Sets a tag; <c>mlflow.runName</c> also renames the run (mlflow.md §2, SetTag).</summary>
+        public void SetTag(string key, string value)
+        {
+            Tags[key] = value;
+            if (key == "mlflow.runName")
+            {
+                Info["run_name"] = value;
             }
         }
 
@@ -813,14 +859,53 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
             throw new MlflowError("INVALID_PARAMETER_VALUE", "Batched logging API requests must be at most 1 MB in size.");
         }
 
-        var run = ActiveRun(Str(a, "run_id"));
+        // _validate_batch_log_data: every item is checked before anything is written.
+        foreach (var m in metrics)
+        {
+            ValidateKey("metric", Str(m!.AsObject(), "key"));
+            Dbl(m["value"]);
+            if (Long(m.AsObject(), "timestamp") is < 0 or null)
+            {
+                throw new MlflowError("INVALID_PARAMETER_VALUE", $"Got invalid timestamp {m["timestamp"]?.ToJsonString()} for metric '{Str(m.AsObject(), "key")}'. Timestamp must be a nonnegative long (64-bit integer)");
+            }
+        }
+
+        foreach (var p in ps)
+        {
+            ValidateKey("param", Str(p!.AsObject(), "key"));
+            ValidateLength("param", Str(p.AsObject(), "key"), Str(p.AsObject(), "value"), 6000);
+        }
+
+        foreach (var t in ts)
+        {
+            ValidateKey("tag", Str(t!.AsObject(), "key"));
+            ValidateLength("tag", Str(t.AsObject(), "key"), Str(t.AsObject(), "value"), 8000);
+        }
+
         var keys = new HashSet<string>(StringComparer.Ordinal);
+        var dupes = new List<string>();
         foreach (var p in ps)
         {
             if (!keys.Add(Str(p!.AsObject(), "key")))
             {
-                throw new MlflowError("INVALID_PARAMETER_VALUE", "Duplicate parameter keys have been submitted.");
+                dupes.Add(Str(p.AsObject(), "key"));
             }
+        }
+
+        if (dupes.Count > 0)
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", $"Duplicate parameter keys have been submitted: {string.Join(", ", dupes)}. Please ensure the request contains only one param value per param key.");
+        }
+
+        var run = ActiveRun(Str(a, "run_id"));
+
+        // SqlAlchemyStore._log_params: any changed value rejects the request before params, metrics or tags are written.
+        var changed = ps.Select(p => (Key: Str(p!.AsObject(), "key"), Value: Str(p.AsObject(), "value")))
+            .Where(p => run.Params.TryGetValue(p.Key, out var old) && old != p.Value)
+            .Select(p => $"{{'key': '{p.Key}', 'old_value': '{run.Params[p.Key]}', 'new_value': '{p.Value}'}}").ToList();
+        if (changed.Count > 0)
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", $"Changing param values is not allowed. Params were already logged='[{string.Join(", ", changed)}]' for run ID='{Str(a, "run_id")}'.");
         }
 
         foreach (var p in ps)
@@ -837,10 +922,57 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
 
         foreach (var t in ts)
         {
-            run.Tags[Str(t!.AsObject(), "key")] = Str(t.AsObject(), "value");
+            run.SetTag(Str(t!.AsObject(), "key"), Str(t.AsObject(), "value"));
         }
 
         return [];
+    }
+
+    /// <summary>mlflow/utils/validation.py: key characters, path uniqueness and the 250-character limit.</summary>
+    private static void ValidateKey(string kind, string key)
+    {
+        if (key.Length > 250)
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", $"'{kind}' name '{key[..20]}...' had length {key.Length}, which exceeded length limit of 250");
+        }
+
+        if (!ValidName().IsMatch(key))
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", $"Invalid value \"{key}\" for parameter '{kind}' name supplied. Names may only contain alphanumerics, underscores (_), dashes (-), periods (.), spaces ( ), colon(:) and slashes (/).");
+        }
+
+        // path_not_unique: posixpath.normpath(name) != name, or '.', or starting with '..' or '/'.
+        var parts = new List<string>();
+        foreach (var part in key.Split('/'))
+        {
+            if (part is "" or ".")
+            {
+                continue;
+            }
+
+            if (part == ".." && parts.Count > 0 && parts[^1] != "..")
+            {
+                parts.RemoveAt(parts.Count - 1);
+            }
+            else
+            {
+                parts.Add(part);
+            }
+        }
+
+        var norm = parts.Count == 0 ? "." : string.Join('/', parts);
+        if (norm != key || norm == "." || norm.StartsWith("..", StringComparison.Ordinal) || norm.StartsWith('/'))
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", $"Invalid value \"{key}\" for parameter '{kind}' supplied. Names may be treated as files in certain cases, and must not resolve to other names when treated as such. This name would resolve to '{norm}'");
+        }
+    }
+
+    private static void ValidateLength(string kind, string key, string value, int limit)
+    {
+        if (value.Length > limit)
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", $"'{kind}' value for key '{key}' had length {value.Length}, which exceeded length limit of {limit}");
+        }
     }
 
     private JsonObject LogInputs(JsonObject a)
@@ -885,14 +1017,10 @@ internal sealed class FakeMlflowServer : IAsyncDisposable
         var filter = a["filter"]?.GetValue<string>();
         var runs = _runs.Values.Where(r => ids.Contains(r.Info["experiment_id"]!.GetValue<string>()))
             .Where(r => view == "ALL" || (view == "ACTIVE_ONLY") == (r.Info["lifecycle_stage"]!.GetValue<string>() == "active"))
-            .Where(r => filter is null || RunFilter.Matches(r.ToJson(), filter))
-            .OrderByDescending(r => r.Info["start_time"]!.GetValue<long>()).ThenBy(r => r.Info["run_id"]!.GetValue<string>(), StringComparer.Ordinal)
             .Select(r => r.ToJson()).ToList();
-        foreach (var order in (a["order_by"]?.AsArray() ?? []).Reverse())
-        {
-            runs = RunFilter.Order(runs, order!.GetValue<string>());
-        }
-
+        RunFilter.ParseRunFilter(filter);
+        runs = runs.Where(r => RunFilter.Matches(r, filter)).ToList();
+        runs = RunFilter.Order(runs, (a["order_by"]?.AsArray() ?? []).Select(x => x!.GetValue<string>()).ToList());
         return PageOf("runs", runs.Cast<JsonNode>().ToList(), a, 1000);
     }
 

@@ -102,7 +102,9 @@ public sealed class RegistryTests
         var v = await registry.CreateModelVersionAsync(new ModelVersionRequest { ModelName = "m", ArtifactContent = new MemoryStream(bytes), ArtifactFileName = "model.onnx", CreateModelIfMissing = true });
 
         v.Source.Should().StartWith("mlflow-artifacts:/registry/m/").And.EndWith("/model.onnx");
-        v.Tags[MlflowModelRegistry.Sha256Tag].Should().Be(Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        v.Artifact!.Sha256.Should().Be(Convert.ToHexStringLower(SHA256.HashData(bytes)));
+        v.Artifact.Length.Should().Be(bytes.Length);
+        v.Tags.Should().NotContainKey(MlflowModelRegistry.Sha256Tag, "the backend's own tags surface as Artifact");
         await using var stream = await registry.OpenArtifactAsync("m", v.Version);
         var back = new MemoryStream();
         await stream.CopyToAsync(back);

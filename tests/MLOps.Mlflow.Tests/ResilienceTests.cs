@@ -73,3 +73,73 @@ public sealed class ResilienceTests
         h.Server.RequestsTo("/api/2.0/mlflow/experiments/get").Should().HaveCount(2, "the first attempt timed out on fake time and was retried");
     }
 }
+
+/// <summary>The HTTP layer's retry rule for requests that change state: re-sent only when MLflow certainly did not apply them.</summary>
+public sealed class ResendTests
+{
+    private static Metric[] Points(int n) => Enumerable.Range(0, n).Select(i => new Metric("loss", i, i, i)).ToArray();
+
+    [Fact]
+    public async Task LogBatch_503Then429ThenSuccess_ResentByHttpLayer_PointsArriveOnce()
+    {
+        await using var h = new DiHarness(o => o.RetryBaseDelay = TimeSpan.FromMilliseconds(100));
+        var run = (await h.DriveAsync(h.Client.CreateRunAsync("0", "r", 1), TimeSpan.FromSeconds(1))).RunId;
+        h.Server.Faults.Enqueue(new Fault(503, "{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"down\"}"));
+        h.Server.Faults.Enqueue(new Fault(429, "{\"error_code\":\"REQUEST_LIMIT_EXCEEDED\",\"message\":\"slow\"}", RetryAfter: "1"));
+
+        await h.DriveAsync(h.Client.LogBatchAsync(run, Points(500)), TimeSpan.FromSeconds(1));
+
+        h.Server.RequestsTo("/api/2.0/mlflow/runs/log-batch").Should().HaveCount(3, "503 and 429 mean MLflow did not apply the batch");
+        h.Server.MetricEntriesReceived.Should().Be(500);
+    }
+
+    [Theory]
+    [InlineData(500)]
+    [InlineData(502)]
+    [InlineData(504)]
+    public async Task LogBatch_OutcomeUnknownStatus_NotResentByHttpLayer_Transient(int status)
+    {
+        await using var h = new DiHarness(o => o.RetryBaseDelay = TimeSpan.FromMilliseconds(100));
+        var run = (await h.DriveAsync(h.Client.CreateRunAsync("0", "r", 1), TimeSpan.FromSeconds(1))).RunId;
+        h.Server.Faults.Enqueue(new Fault(status, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"may have written\"}"));
+
+        var ex = (await FluentActions.Awaiting(() => h.DriveAsync(h.Client.LogBatchAsync(run, Points(10)), TimeSpan.FromSeconds(1))).Should().ThrowAsync<MlflowTransientException>()).Which;
+
+        ex.StatusCode.Should().Be((System.Net.HttpStatusCode)status);
+        h.Server.RequestsTo("/api/2.0/mlflow/runs/log-batch").Should().ContainSingle("after a 5xx other than 503 MLflow may have applied the batch");
+    }
+
+    [Fact]
+    public async Task LogBatch_AttemptTimeoutAfterServerApplied_NotResent_PointsArriveOnce()
+    {
+        await using var h = new DiHarness(o =>
+        {
+            o.AttemptTimeout = TimeSpan.FromSeconds(5);
+            o.RetryBaseDelay = TimeSpan.FromMilliseconds(10);
+        });
+        var run = (await h.DriveAsync(h.Client.CreateRunAsync("0", "r", 1), TimeSpan.FromSeconds(1))).RunId;
+        h.Server.Faults.Enqueue(new Fault(0, string.Empty, DelayMs: 500)); // applies the batch, late
+
+        var ex = (await FluentActions.Awaiting(() => h.DriveAsync(h.Client.LogBatchAsync(run, Points(100)), TimeSpan.FromSeconds(1))).Should().ThrowAsync<MlflowTransientException>()).Which;
+        using var bound = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+        while (h.Server.MetricEntriesReceived < 100)
+        {
+            await Task.Delay(10, bound.Token);
+        }
+
+        ex.StatusCode.Should().BeNull();
+        h.Server.RequestsTo("/api/2.0/mlflow/runs/log-batch").Should().ContainSingle("the attempt may have been applied, so the HTTP layer does not re-send it");
+        h.Server.MetricEntriesReceived.Should().Be(100);
+    }
+
+    [Fact]
+    public async Task Get_500ThenSuccess_ResentByHttpLayer()
+    {
+        await using var h = new DiHarness(o => o.RetryBaseDelay = TimeSpan.FromMilliseconds(100));
+        h.Server.Faults.Enqueue(new Fault(500, "{\"error_code\":\"INTERNAL_ERROR\",\"message\":\"db\"}"));
+
+        (await h.DriveAsync(h.Client.GetExperimentAsync("0"), TimeSpan.FromSeconds(1))).Name.Should().Be("Default");
+
+        h.Server.RequestsTo("/api/2.0/mlflow/experiments/get").Should().HaveCount(2, "reading twice changes nothing");
+    }
+}

@@ -35,9 +35,17 @@ public sealed class SecretsTests
         texts.Add(ex3.ToString());
         ex3.Message.Should().Contain("lacks READ");
 
-        // 4. A network failure.
-        h.Server.Faults.Enqueue(new Fault(503, "{}"));
+        // 4. A transient failure that outlasts the retries (8 attempts), its body echoing the token: MlflowTransientException.
+        for (var i = 0; i < 8; i++)
+        {
+            h.Server.Faults.Enqueue(new Fault(503, $"{{\"error_code\":\"TEMPORARILY_UNAVAILABLE\",\"message\":\"upstream rejected {Token}\"}}"));
+        }
+
+        var ex4 = await Record(() => h.DriveAsync(h.Client.GetExperimentAsync("0"), TimeSpan.FromSeconds(30)));
+        ex4.Should().BeOfType<MlflowTransientException>();
+        texts.Add(ex4.ToString());
         texts.Add(h.Provider.GetRequiredService<Microsoft.Extensions.Options.IOptions<MlflowOptions>>().Value.ToString());
+        texts.Add(new TrackingOptions().UseMlflow(o => o.Token = Token).ToString());
 
         texts.AddRange(h.Logs.GetSnapshot().Select(r => r.Message + " " + r.Exception + " " + string.Join(",", r.StructuredState?.Select(kv => kv.Value) ?? [])));
         h.Logs.GetSnapshot().Should().NotBeEmpty("failures are logged");
