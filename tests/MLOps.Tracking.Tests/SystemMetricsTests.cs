@@ -195,6 +195,7 @@ public sealed class SystemMetricsTests
         sink.Sample(source!);
         sink.Values.Keys.Should().Contain("gpu_0_memory_usage_megabytes").And.Contain("gpu_0_utilization_percentage");
         sink.Values["gpu_0_utilization_percentage"].Should().BeInRange(0, 100);
+        TestContext.Current.SendDiagnosticMessage("NVML: " + string.Join(", ", sink.Values.OrderBy(v => v.Key, StringComparer.Ordinal).Select(v => $"{v.Key}={v.Value}")));
     }
 
     [Fact]
