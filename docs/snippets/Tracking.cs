@@ -53,7 +53,7 @@ public static class Tracking
         }
         catch (TrackingException ex)
         {
-            // A permanent failure, or a batch still failing when FlushRetryTimeout ran out: its points were dropped.
+            // A flush failed permanently or past FlushRetryTimeout (its points were dropped), or the closing update failed.
             Console.WriteLine($"{ex.ErrorCode} (transient: {ex.IsTransient}): {ex.Message}");
         }
 
