@@ -28,6 +28,26 @@ public static class Mlflow
         #endregion
     }
 
+    /// <summary>Switches tracking only, or the registry only, to MLflow inside the feature's own options.</summary>
+    /// <param name="services">The host's services.</param>
+    /// <param name="configuration">The host's configuration.</param>
+    public static void UseMlflow(IServiceCollection services, IConfiguration configuration)
+    {
+        #region use-mlflow
+        services.AddMLOps()
+            .AddTracking(o =>
+            {
+                o.Tracker.FlushRetryTimeout = TimeSpan.FromMinutes(30);   // other settings in the delegate still apply
+                return o.UseMlflow(new Uri("https://mlflow.internal/"));  // return it: a discarded choice keeps SQLite
+            })
+            .AddRegistry(o => o.UseMlflow(m =>                       // IModelRegistry → MlflowModelRegistry
+            {
+                m.TrackingUri = new Uri("https://mlflow.internal/");
+                m.Token = configuration["Mlflow:Token"];             // or MLFLOW_TRACKING_TOKEN; never logged
+            }));
+        #endregion
+    }
+
     /// <summary>Binds the options from configuration.</summary>
     /// <param name="services">The host's services.</param>
     /// <param name="configuration">The host's configuration.</param>
@@ -54,9 +74,10 @@ public static class Mlflow
         }
         catch (TrackingException ex) when (ex.IsTransient)
         {
-            // 408, 429, 5xx or a network error that outlasted MaxRetries/TotalTimeout, or an open circuit breaker.
-            var status = (ex.InnerException as MlflowException)?.StatusCode;
-            Console.WriteLine($"MLflow unavailable: {ex.ErrorCode} (HTTP {(int?)status})");
+            // StartRunAsync and the closing update call the server once the HTTP retries are spent; a flush waits for
+            // the server instead, unless FlushRetryTimeout is set. The inner exception carries the HTTP status.
+            var mlflow = ex.InnerException as MlflowTransientException;
+            Console.WriteLine($"MLflow unavailable: {ex.ErrorCode} (HTTP {(int?)mlflow?.StatusCode}, retry after {mlflow?.RetryAfter})");
         }
         #endregion
     }

@@ -36,7 +36,13 @@ public static class ScalingOut
             .AddRegistry()
             .AddMlflow(configuration.GetSection("Mlflow"))           // ITrackingStore and IModelRegistry → MLflow REST
             .UseMlflowArtifactStore()                                // IArtifactStore → mlflow-artifacts proxy
-            .AddFeatureStore(o => o.UseCatalogue(catalogue))         // online store: see "Online features" below
+            .AddFeatureStore(o => o
+                .UseCatalogue(catalogue)
+                .UseRedisOnlineStore(r =>                            // IOnlineStore → Redis, Feast's layout
+                {
+                    r.Project = "fraud";
+                    r.Configuration = configuration["Redis:Configuration"];   // endpoints, TLS, password
+                }))
             .AddOpenInferenceClient("fraud", o =>                    // IInferenceClient → KServe / Triton over v2
             {
                 o.BaseAddress = new Uri(configuration["Inference:BaseAddress"]!);

@@ -25,6 +25,57 @@ public static class Tracking
         #endregion
     }
 
+    /// <summary>Sets what a run does while its store is down.</summary>
+    /// <param name="services">The host's services.</param>
+    public static void OutagePolicy(IServiceCollection services)
+    {
+        #region outage-policy
+        services.AddMLOps().AddTracking(o =>
+        {
+            o.Tracker.FlushRetryDelay = TimeSpan.FromMilliseconds(100);  // first wait after a transient failure, then doubling
+            o.Tracker.FlushRetryMaxDelay = TimeSpan.FromSeconds(10);     // cap of that backoff
+            o.Tracker.FlushRetryTimeout = TimeSpan.FromMinutes(15);      // default infinite: retry until the store is back
+            o.Tracker.Backpressure = BackpressureMode.Wait;              // full buffer: block the training loop...
+            o.Tracker.BackpressureTimeout = TimeSpan.FromMinutes(5);     // ...up to this long, then TrackingBufferFullException
+        });
+        #endregion
+    }
+
+    /// <summary>Ends a run and reports what an outage cost.</summary>
+    /// <param name="run">The run.</param>
+    /// <returns>A task that completes when the run has ended.</returns>
+    public static async Task OutageReportAsync(TrackedRun run)
+    {
+        #region outage-report
+        try
+        {
+            await run.CompleteAsync();                               // waits while the store fails transiently
+        }
+        catch (TrackingException ex)
+        {
+            // A flush failed permanently or past FlushRetryTimeout (its points were dropped), or the closing update failed.
+            Console.WriteLine($"{ex.ErrorCode} (transient: {ex.IsTransient}): {ex.Message}");
+        }
+
+        Console.WriteLine($"written {run.PointsWritten}, dropped {run.PointsDropped}, flush retries {run.FlushRetries}");
+        #endregion
+    }
+
+    /// <summary>Turns on system metrics.</summary>
+    /// <param name="services">The host's services.</param>
+    public static void SystemMetrics(IServiceCollection services)
+    {
+        #region system-metrics
+        services.AddMLOps().AddTracking(o =>
+        {
+            o.Tracker.LogSystemMetrics = true;                       // opt-in, as in MLflow; top-level runs only
+            o.Tracker.SystemMetrics.SamplingInterval = TimeSpan.FromSeconds(10);
+            o.Tracker.SystemMetrics.SamplesBeforeLogging = 1;        // samples averaged into one point
+            o.Tracker.SystemMetrics.NodeId = Environment.MachineName;   // system/<node>/... for runs spread over machines
+        });
+        #endregion
+    }
+
     /// <summary>Logs a training run with a nested run per fold.</summary>
     /// <param name="tracker">The tracker.</param>
     /// <returns>A task that completes when the run has ended.</returns>
