@@ -43,8 +43,30 @@ public sealed record FeatureField(string Name, FeatureValueType Type);
 /// <param name="Path">A Parquet file or a folder of them.</param>
 /// <param name="TimestampField">Event-time column used by point-in-time joins; default <c>event_timestamp</c>.</param>
 /// <param name="CreatedTimestampColumn">Optional created-time column that breaks ties on equal event times.</param>
-public sealed record ParquetSource(string Path, string TimestampField = "event_timestamp", string? CreatedTimestampColumn = null)
+/// <param name="FieldMapping">Optional renames from source column to feature name (Feast's <c>field_mapping</c>); they
+/// apply to feature columns only, not to join keys or timestamp columns. Default none.</param>
+public sealed record ParquetSource(string Path, string TimestampField = "event_timestamp", string? CreatedTimestampColumn = null, IReadOnlyDictionary<string, string>? FieldMapping = null)
 {
+    /// <summary>Gets the source column that holds a feature: the column mapped to it by <see cref="FieldMapping"/>, else the feature's own name.</summary>
+    /// <param name="feature">The feature name.</param>
+    /// <returns>The Parquet column name.</returns>
+    public string SourceColumn(string feature)
+    {
+        ArgumentNullException.ThrowIfNull(feature);
+        if (FieldMapping is not null)
+        {
+            foreach (var (column, name) in FieldMapping)
+            {
+                if (string.Equals(name, feature, StringComparison.Ordinal))
+                {
+                    return column;
+                }
+            }
+        }
+
+        return feature;
+    }
+
     /// <summary>Lists the Parquet files of this source, in name order.</summary>
     /// <returns>The file paths.</returns>
     /// <exception cref="FeatureStoreException">The path names neither a file nor a folder.</exception>

@@ -109,7 +109,7 @@ public sealed class Materializer
 
     private async Task<MaterializedView> RunAsync(FeatureView view, DateTimeOffset start, DateTimeOffset end, IProgress<MaterializationProgress>? progress, CancellationToken ct)
     {
-        var latest = await ParquetOfflineStore.ReadLatestAsync(view, start, end, ct).ConfigureAwait(false);
+        var latest = await ParquetOfflineStore.ReadLatestAsync(view, start, end, ParquetOfflineStoreOptions.DefaultParallelism, ct).ConfigureAwait(false);
         var written = 0;
         var batch = new List<OnlineWriteRow>(Math.Min(_options.BatchSize, latest.Count));
         for (var i = 0; i < latest.Count; i++)
