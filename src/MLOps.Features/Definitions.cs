@@ -131,6 +131,24 @@ public sealed class FeatureView
             }
         }
 
+        if (source.FieldMapping is { } mapping)
+        {
+            var targets = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (column, feature) in mapping)
+            {
+                if (entities.Any(e => e.JoinKey == column || e.JoinKey == feature) || column == source.TimestampField || feature == source.TimestampField
+                    || column == source.CreatedTimestampColumn || feature == source.CreatedTimestampColumn)
+                {
+                    throw new FeatureDefinitionException($"Feature view '{name}' maps '{column}' to '{feature}', but a field mapping applies to feature columns only, not to join keys or timestamps.");
+                }
+
+                if (!targets.Add(feature))
+                {
+                    throw new FeatureDefinitionException($"Feature view '{name}' maps two source columns to feature '{feature}'; keep one.");
+                }
+            }
+        }
+
         Name = name;
         Entities = [.. entities];
         Schema = [.. schema];
