@@ -44,6 +44,16 @@ public sealed class HistoricalRetrievalOptions
     /// <see langword="false"/>: the created time only breaks ties.
     /// </summary>
     public bool FilterByCreatedTimestamp { get; set; }
+
+    /// <summary>
+    /// Gets or sets a data contract the training set must satisfy before it is returned (checked on the whole result:
+    /// entity columns and features, by output column name); <see langword="null"/> (the default) checks nothing.
+    /// A violation throws <see cref="Contracts.DataContractException"/> carrying the report of every violation.
+    /// </summary>
+    public Contracts.DataContract? Contract { get; set; }
+
+    /// <summary>Gets or sets the clock for the contract's freshness check; default <see cref="TimeProvider.System"/>.</summary>
+    public TimeProvider? TimeProvider { get; set; }
 }
 
 /// <summary>What a historical retrieval returned and how much it read.</summary>
@@ -238,7 +248,9 @@ public sealed class ParquetOfflineStore
         }
 
         var schema = new Schema(fields, entityRows.Schema.Metadata);
-        return new HistoricalFeatures(new RecordBatch(schema, arrays, n), counters);
+        var batch = new RecordBatch(schema, arrays, n);
+        options.Contract?.Validate(batch, options.TimeProvider).ThrowIfInvalid();
+        return new HistoricalFeatures(batch, counters);
     }
 
     private static void AddFeature(Dictionary<string, List<string>> perView, string view, string feature)
