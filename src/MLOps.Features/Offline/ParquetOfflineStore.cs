@@ -331,6 +331,7 @@ public sealed class ParquetOfflineStore
     private sealed class PointInTimeJoin
     {
         private readonly object _gate = new();
+        private readonly bool _allFloat32;
         private readonly KeyMapper _keys;
         private readonly int _n;
         private readonly long _ttl;
@@ -395,6 +396,7 @@ public sealed class ParquetOfflineStore
             _best = new Best[valid];
             Array.Fill(_best, new Best(long.MinValue, long.MinValue, long.MinValue));
             Slots = new SlotStore([.. fields.Select(static f => f.Type)], valid);
+            _allFloat32 = Slots.AllFloat32;
             HasEntities = valid > 0;
             Upper = max;
             Lower = _ttl > 0 && valid > 0 ? min - _ttl : long.MinValue;
@@ -502,6 +504,16 @@ public sealed class ParquetOfflineStore
                     slot[r] = lo < end && t >= Volatile.Read(ref best[lo].Ts) ? lo : -1;
                 }
 
+                float[][]? floats = null;
+                if (_allFloat32 && Array.TrueForAll(rg.Features, static f => !f.HasNulls && f.Values is float[]))
+                {
+                    floats = new float[rg.Features.Length][];
+                    for (var f = 0; f < floats.Length; f++)
+                    {
+                        floats[f] = (float[])rg.Features[f].Values;
+                    }
+                }
+
                 lock (_gate)
                 {
                     for (var r = 0; r < count; r++)
@@ -522,7 +534,14 @@ public sealed class ParquetOfflineStore
                         }
 
                         current = new Best(t, c, o);
-                        Slots.Set(p, rg.Features, r);
+                        if (floats is not null)
+                        {
+                            Slots.SetFloats(p, floats, r);
+                        }
+                        else
+                        {
+                            Slots.Set(p, rg.Features, r);
+                        }
                     }
                 }
             }
@@ -589,8 +608,10 @@ public sealed class ParquetOfflineStore
         private long[] _keys = [];
         private int[] _ids = [];
         private int _shift;
+        private int[]? _dense;
+        private long _denseBase;
 
-        public override long Bytes => (_keys.LongLength * 8) + (_ids.LongLength * 4);
+        public override long Bytes => (_keys.LongLength * 8) + (_ids.LongLength * 4) + ((_dense?.LongLength ?? 0) * 4);
 
         public override int MapEntities(bool[] hasTs, int[] group)
         {
@@ -629,6 +650,31 @@ public sealed class ParquetOfflineStore
                 group[i] = found;
             }
 
+            // Keys packed in a small range (the usual surrogate ids): a direct table, which stays in cache.
+            long min = long.MaxValue, max = long.MinValue;
+            for (var h = 0; h < _ids.Length; h++)
+            {
+                if (_ids[h] != 0)
+                {
+                    min = Math.Min(min, _keys[h]);
+                    max = Math.Max(max, _keys[h]);
+                }
+            }
+
+            if (count > 0 && (ulong)(max - min) < (ulong)Math.Max(4L * count, 4096))
+            {
+                _denseBase = min;
+                _dense = new int[max - min + 1];
+                Array.Fill(_dense, -1);
+                for (var h = 0; h < _ids.Length; h++)
+                {
+                    if (_ids[h] != 0)
+                    {
+                        _dense[_keys[h] - min] = _ids[h] - 1;
+                    }
+                }
+            }
+
             return count;
         }
 
@@ -664,6 +710,18 @@ public sealed class ParquetOfflineStore
         {
             var column = rg.Keys[0];
             var count = rg.Count;
+            if (_dense is { } dense && column.Values is long[] keys && !column.HasNulls)
+            {
+                var b = _denseBase;
+                for (var r = 0; r < count; r++)
+                {
+                    var offset = (ulong)(keys[r] - b);
+                    group[r] = offset < (ulong)dense.Length ? dense[offset] : -1;
+                }
+
+                return;
+            }
+
             switch (column.Values)
             {
                 case long[] a:
