@@ -156,6 +156,40 @@ public sealed class DuckDbWrittenParquetTests : IDisposable
         result.RowGroupsSkipped.Should().Be(8);
     }
 
+    [Fact]
+    public async Task GetHistoricalFeaturesAsync_TenTimesTheRows_SameDecodeBufferBound()
+    {
+        // Memory is bounded by the row groups in flight (MaxParallelRowGroups), not by the source's size.
+        async Task<HistoricalFeatures> RunAsync(string name, int groups)
+        {
+            var n = groups * 1000;
+            var ids = new long[n];
+            var ts = new DateTime[n];
+            var v = new double[n];
+            for (var i = 0; i < n; i++)
+            {
+                ids[i] = i % 100;
+                ts[i] = TestData.Origin.AddSeconds(i);
+                v[i] = i;
+            }
+
+            await TestData.WriteAsync(_dir.Combine(name, "p.parquet"), [(new DataField<long>("driver_id"), ids), (TestData.Ts("event_timestamp"), ts), (new DataField<double>("v"), v)], rowGroupSize: 1000);
+            var view = new FeatureView(name, [PointInTimeOracleTests.Driver], [new FeatureField("v", FeatureValueType.Float64)], new ParquetSource(_dir.Combine(name)));
+            var store = new ParquetOfflineStore(new FeatureCatalogue().Add(view), new ParquetOfflineStoreOptions { MaxParallelRowGroups = 2 });
+            var batch = TestData.Batch(("driver_id", TestData.Longs([7])), ("event_timestamp", TestData.Timestamps([TestData.Origin.AddDays(30)])));
+            var result = await store.GetHistoricalFeaturesAsync(batch, [name + ":v"], cancellationToken: TestContext.Current.CancellationToken);
+            ((DoubleArray)result.Batch.Column("v")).GetValue(0).Should().Be(n - 93, "the newest driver-7 row is the last one with i % 100 == 7");
+            return result;
+        }
+
+        var small = await RunAsync("small", 4);
+        var large = await RunAsync("large", 40);
+
+        large.FeatureRowsRead.Should().Be(40_000);
+        large.DecodeBufferBytes.Should().Be(small.DecodeBufferBytes);
+        large.DecodeBufferBytes.Should().BeLessThanOrEqualTo(2 * 1000 * (8 + 8 + 8 + 1 + 1 + 1), "two workers, each one row group of key, time and value plus null masks");
+    }
+
     private static void Execute(DuckDBConnection c, string sql)
     {
         using var cmd = c.CreateCommand();
