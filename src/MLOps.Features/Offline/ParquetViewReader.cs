@@ -24,14 +24,29 @@ internal sealed class ColumnValues
 
     public object? GetBoxed(int row) => IsNull(row) ? null : Values.GetValue(row);
 
+    private Action? _return;
+
+    /// <summary>Gets a value array of at least <paramref name="count"/> elements, rented from <see cref="System.Buffers.ArrayPool{T}"/>.</summary>
     public T[] Ensure<T>(int count)
     {
-        if (Values is not T[] a || a.Length < count)
+        if (Values is T[] a && a.Length >= count)
         {
-            Values = a = new T[count];
+            return a;
         }
 
-        return a;
+        Release();
+        var rented = System.Buffers.ArrayPool<T>.Shared.Rent(count);
+        Values = rented;
+        _return = () => System.Buffers.ArrayPool<T>.Shared.Return(rented);
+        return rented;
+    }
+
+    /// <summary>Gives a rented value array back to its pool; the column is empty afterwards.</summary>
+    public void Release()
+    {
+        _return?.Invoke();
+        _return = null;
+        Values = Array.Empty<long>();
     }
 
     public bool[] EnsureNulls(int count)
@@ -87,6 +102,21 @@ internal sealed class RowGroupData
 
     /// <summary>Gets the requested feature columns, in request order.</summary>
     public ColumnValues[] Features { get; }
+
+    public void Release()
+    {
+        EventTs.Release();
+        CreatedTs?.Release();
+        foreach (var k in Keys)
+        {
+            k.Release();
+        }
+
+        foreach (var f in Features)
+        {
+            f.Release();
+        }
+    }
 
     public long Bytes
     {
@@ -195,11 +225,12 @@ internal static class ParquetViewReader
             await Task.WhenAll(workers).ConfigureAwait(false);
         }
 
-        // What the workers held: one reusable buffer set each.
+        // What the workers held: one reusable buffer set each, given back to the array pools now.
         var bytes = 0L;
         foreach (var b in pool)
         {
             bytes += b.Bytes;
+            b.Release();
         }
 
         Interlocked.Add(ref counters.DecodeBufferBytes, bytes);
@@ -296,16 +327,23 @@ internal static class ParquetViewReader
 
             var column = new ColumnValues();
             var rows = checked((int)_reader.Metadata!.RowGroups[0].NumRows);
-            await DecodeColumnAsync(0, rows, _ts, column, timestamp: true, ct).ConfigureAwait(false);
             long min = long.MaxValue, max = long.MinValue;
-            var values = (long[])column.Values;
-            for (var i = 0; i < rows; i++)
+            try
             {
-                if (!column.IsNull(i))
+                await DecodeColumnAsync(0, rows, _ts, column, timestamp: true, ct).ConfigureAwait(false);
+                var values = (long[])column.Values;
+                for (var i = 0; i < rows; i++)
                 {
-                    min = Math.Min(min, values[i]);
-                    max = Math.Max(max, values[i]);
+                    if (!column.IsNull(i))
+                    {
+                        min = Math.Min(min, values[i]);
+                        max = Math.Max(max, values[i]);
+                    }
                 }
+            }
+            finally
+            {
+                column.Release();
             }
 
             if (min > max)
@@ -527,6 +565,7 @@ internal static class ParquetViewReader
                 any |= nulls[i];
             }
 
+            target.Release();
             target.Values = s;
             target.HasNulls = any;
         }
