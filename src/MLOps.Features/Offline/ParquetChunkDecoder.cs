@@ -240,6 +240,24 @@ internal static class ParquetChunkDecoder
                         var count = Math.Min(header.NumValues, rows - row);
                         ReadOnlySpan<byte> levels;
                         ReadOnlySpan<byte> data;
+                        if (header.Type == PageType.DATA_PAGE && !column.Optional && header.Encoding == Encoding.PLAIN
+                            && count == header.NumValues && header.UncompressedSize == count * Unsafe.SizeOf<T>())
+                        {
+                            // A v1 page of a required PLAIN column is exactly the values: decompress straight into place.
+                            var target = MemoryMarshal.AsBytes(values.AsSpan(row, count));
+                            if (codec == CompressionCodec.UNCOMPRESSED)
+                            {
+                                body[..target.Length].CopyTo(target);
+                            }
+                            else if (Snappier.Snappy.Decompress(body, target) != target.Length)
+                            {
+                                throw new FeatureStoreException("A Parquet page decompressed to fewer bytes than its header states; the file is corrupt.");
+                            }
+
+                            row += count;
+                            break;
+                        }
+
                         if (header.Type == PageType.DATA_PAGE)
                         {
                             page = EnsurePage(page, header.UncompressedSize, codec);
