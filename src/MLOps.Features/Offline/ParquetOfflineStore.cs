@@ -1,5 +1,4 @@
 using System.Globalization;
-using System.Runtime.InteropServices;
 using Apache.Arrow;
 using Array = System.Array;
 using Apache.Arrow.Types;
@@ -339,7 +338,8 @@ public sealed class ParquetOfflineStore
         private readonly int[] _groupStart;
         private readonly long[] _sortedTs;
         private readonly int[] _sortedRow;
-        private readonly Best[] _best;
+        private readonly long[] _bestTs;
+        private readonly Tie[] _tie;
 
         public PointInTimeJoin(FeatureView view, FeatureField[] fields, KeyMapper keys, int n, long[] entityTs, bool[] hasTs, bool filterByCreated)
         {
@@ -393,8 +393,11 @@ public sealed class ParquetOfflineStore
                 }
             }
 
-            _best = new Best[valid];
-            Array.Fill(_best, new Best(long.MinValue, long.MinValue, long.MinValue));
+            // The candidate's event time apart from its tie-breakers: the scan reads it for every feature row, the
+            // tie-breakers are touched only on equal times and on replacement, so the hot array stays small.
+            _bestTs = new long[valid];
+            Array.Fill(_bestTs, long.MinValue);
+            _tie = new Tie[valid];
             Slots = new SlotStore([.. fields.Select(static f => f.Type)], valid);
             _allFloat32 = Slots.AllFloat32;
             HasEntities = valid > 0;
@@ -416,7 +419,7 @@ public sealed class ParquetOfflineStore
         {
             get
             {
-                return (_sortedTs.LongLength * (8 + 4 + 24)) + (_groupStart.LongLength * 4) + _keys.Bytes + Slots.Bytes;
+                return (_sortedTs.LongLength * (8 + 4 + 8 + 16)) + (_groupStart.LongLength * 4) + _keys.Bytes + Slots.Bytes;
             }
         }
 
@@ -439,7 +442,8 @@ public sealed class ParquetOfflineStore
                 var upper = Upper;
                 var groupStart = _groupStart;
                 var sortedTs = _sortedTs;
-                var best = _best;
+                var bestTs = _bestTs;
+                var tie = _tie;
                 for (var r = 0; r < count; r++)
                 {
                     var g = slot[r];
@@ -468,40 +472,27 @@ public sealed class ParquetOfflineStore
                         effective = Math.Max(t, createdValues[r]);
                     }
 
-                    // The first slot of the key whose entity time is >= effective: a branch-free count for the
-                    // usual handful of rows per key, a binary search for long runs.
+                    // The first slot of the key whose entity time is >= effective (binary search: measured faster
+                    // here than a branch-free count or a branch-free search over the usual ~10 slots per key).
                     var lo = groupStart[g];
                     var end = groupStart[g + 1];
-                    if (end - lo <= 16)
+                    var hi = end;
+                    while (lo < hi)
                     {
-                        var below = 0;
-                        for (var k = lo; k < end; k++)
+                        var mid = (lo + hi) >>> 1;
+                        if (sortedTs[mid] < effective)
                         {
-                            below += sortedTs[k] < effective ? 1 : 0;
+                            lo = mid + 1;
                         }
-
-                        lo += below;
-                    }
-                    else
-                    {
-                        var hi = end;
-                        while (lo < hi)
+                        else
                         {
-                            var mid = (lo + hi) >>> 1;
-                            if (sortedTs[mid] < effective)
-                            {
-                                lo = mid + 1;
-                            }
-                            else
-                            {
-                                hi = mid;
-                            }
+                            hi = mid;
                         }
                     }
 
                     // A slot's best event time only grows, so a row older than a (possibly stale) best can never win:
                     // drop it here, in parallel, and leave the lock for the likely winners.
-                    slot[r] = lo < end && t >= Volatile.Read(ref best[lo].Ts) ? lo : -1;
+                    slot[r] = lo < end && t >= Volatile.Read(ref bestTs[lo]) ? lo : -1;
                 }
 
                 float[][]? floats = null;
@@ -527,13 +518,14 @@ public sealed class ParquetOfflineStore
                         var t = ts[r];
                         var c = createdValues is not null && (createdNulls is null || !createdNulls[r]) ? createdValues[r] : long.MinValue;
                         var o = rg.FirstOrdinal + r;
-                        ref var current = ref best[p];
-                        if (t < current.Ts || (t == current.Ts && (c < current.Created || (c == current.Created && o < current.Ordinal))))
+                        var bt = bestTs[p];
+                        if (t < bt || (t == bt && (c < tie[p].Created || (c == tie[p].Created && o < tie[p].Ordinal))))
                         {
                             continue;
                         }
 
-                        current = new Best(t, c, o);
+                        bestTs[p] = t;
+                        tie[p] = new Tie(c, o);
                         if (floats is not null)
                         {
                             Slots.SetFloats(p, floats, r);
@@ -543,6 +535,7 @@ public sealed class ParquetOfflineStore
                             Slots.Set(p, rg.Features, r);
                         }
                     }
+
                 }
             }
             finally
@@ -561,12 +554,12 @@ public sealed class ParquetOfflineStore
                 var best = -1;
                 for (var p = _groupStart[g]; p < _groupStart[g + 1]; p++)
                 {
-                    if (_best[p].Ts != long.MinValue && (best < 0 || _best[p].IsNewerThan(_best[best])))
+                    if (_bestTs[p] != long.MinValue && (best < 0 || IsNewer(p, best)))
                     {
                         best = p;
                     }
 
-                    if (best >= 0 && (_ttl <= 0 || _best[best].Ts >= _sortedTs[p] - _ttl))
+                    if (best >= 0 && (_ttl <= 0 || _bestTs[best] >= _sortedTs[p] - _ttl))
                     {
                         rows[_sortedRow[p]] = best;
                     }
@@ -576,18 +569,11 @@ public sealed class ParquetOfflineStore
             return rows;
         }
 
-        /// <summary>A slot's current candidate: event time, created time (MinValue when none) and source position.</summary>
-        [StructLayout(LayoutKind.Sequential)]
-        private struct Best(long ts, long created, long ordinal)
-        {
-            // Fields, not properties: the scan reads Ts without the lock (an aligned 8-byte read is atomic).
-            public long Ts = ts;
-            public long Created = created;
-            public long Ordinal = ordinal;
+        private bool IsNewer(int a, int b) =>
+            _bestTs[a] > _bestTs[b] || (_bestTs[a] == _bestTs[b] && (_tie[a].Created > _tie[b].Created || (_tie[a].Created == _tie[b].Created && _tie[a].Ordinal > _tie[b].Ordinal)));
 
-            public readonly bool IsNewerThan(Best other) =>
-                Ts > other.Ts || (Ts == other.Ts && (Created > other.Created || (Created == other.Created && Ordinal > other.Ordinal)));
-        }
+        /// <summary>A slot's candidate's tie-breakers: created time (MinValue when none) and source position.</summary>
+        private readonly record struct Tie(long Created, long Ordinal);
     }
 
     /// <summary>Maps entity keys to dense group ids, on the entity side and for decoded feature rows.</summary>
