@@ -192,6 +192,29 @@ public sealed class DuckDbWrittenParquetTests : IDisposable
         large.DecodeBufferBytes.Should().BeInRange(1, bound, "ten times the rows, the same bound");
     }
 
+    [Fact]
+    public async Task GetHistoricalFeaturesAsync_SparseInt64Keys_UsesHashTableAndMatchesByHand()
+    {
+        // Keys far apart (no direct table): expectations worked out by hand.
+        long[] keys = [5_000_000_000_000, 7_000_000_000_000, -3, 5_000_000_000_000];
+        await TestData.WriteAsync(_dir.Combine("sparse", "p.parquet"),
+        [
+            (new DataField<long>("driver_id"), keys),
+            (TestData.Ts("event_timestamp"), new[] { TestData.Origin, TestData.Origin, TestData.Origin.AddHours(1), TestData.Origin.AddHours(2) }),
+            (new DataField<long>("seq"), new long[] { 1, 2, 3, 4 }),
+        ], rowGroupSize: 10);
+        var view = new FeatureView("sparse", [PointInTimeOracleTests.Driver], [new FeatureField("seq", FeatureValueType.Int64)], new ParquetSource(_dir.Combine("sparse")));
+        var store = new ParquetOfflineStore(new FeatureCatalogue().Add(view));
+        var batch = TestData.Batch(
+            ("driver_id", TestData.Longs([5_000_000_000_000, 5_000_000_000_000, -3, -3, 7_000_000_000_000, 8])),
+            ("event_timestamp", TestData.Timestamps([TestData.Origin.AddHours(1), TestData.Origin.AddHours(3), TestData.Origin, TestData.Origin.AddHours(1), TestData.Origin, TestData.Origin])));
+
+        var result = await store.GetHistoricalFeaturesAsync(batch, ["sparse:seq"], cancellationToken: TestContext.Current.CancellationToken);
+
+        var seq = (Int64Array)result.Batch.Column("seq");
+        Enumerable.Range(0, 6).Select(i => seq.GetValue(i)).Should().Equal(1L, 4L, null, 3L, 2L, null);
+    }
+
     private static void Execute(DuckDBConnection c, string sql)
     {
         using var cmd = c.CreateCommand();

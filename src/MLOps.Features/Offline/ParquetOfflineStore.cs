@@ -387,9 +387,29 @@ public sealed class ParquetOfflineStore
             for (var g = 0; g < groups; g++)
             {
                 var len = _groupStart[g + 1] - _groupStart[g];
-                if (len > 1)
+                if (len > 32)
                 {
                     Array.Sort(_sortedTs, _sortedRow, _groupStart[g], len);
+                }
+                else if (len > 1)
+                {
+                    // A key's few rows: insertion sort, stable, without a library call per key.
+                    var from = _groupStart[g];
+                    for (var a = from + 1; a < from + len; a++)
+                    {
+                        var t = _sortedTs[a];
+                        var row = _sortedRow[a];
+                        var b = a - 1;
+                        while (b >= from && _sortedTs[b] > t)
+                        {
+                            _sortedTs[b + 1] = _sortedTs[b];
+                            _sortedRow[b + 1] = _sortedRow[b];
+                            b--;
+                        }
+
+                        _sortedTs[b + 1] = t;
+                        _sortedRow[b + 1] = row;
+                    }
                 }
             }
 
@@ -611,6 +631,11 @@ public sealed class ParquetOfflineStore
                 throw new FeatureStoreException($"Join-key column of Arrow type {column.Data.DataType.Name} does not match the entity's integer type.");
             }
 
+            if (TryMapPacked(hasTs, group, longs, ints, out var packed))
+            {
+                return packed;
+            }
+
             for (var i = 0; i < n; i++)
             {
                 if (!hasTs[i] || column.IsNull(i))
@@ -662,6 +687,60 @@ public sealed class ParquetOfflineStore
             }
 
             return count;
+        }
+
+        /// <summary>When the keys span a small range (packed surrogate ids), builds the direct table without hashing.</summary>
+        private bool TryMapPacked(bool[] hasTs, int[] group, Int64Array? longs, Int32Array? ints, out int count)
+        {
+            count = 0;
+            var n = group.Length;
+            long min = long.MaxValue, max = long.MinValue;
+            var any = false;
+            for (var i = 0; i < n; i++)
+            {
+                if (hasTs[i] && !column.IsNull(i))
+                {
+                    var key = longs is not null ? longs.Values[i] : ints!.Values[i];
+                    min = Math.Min(min, key);
+                    max = Math.Max(max, key);
+                    any = true;
+                }
+            }
+
+            if (!any || (ulong)(max - min) >= (ulong)Math.Max(4L * n, 4096))
+            {
+                return false;
+            }
+
+            var dense = new int[max - min + 1];
+            Array.Fill(dense, -1);
+            for (var i = 0; i < n; i++)
+            {
+                if (!hasTs[i] || column.IsNull(i))
+                {
+                    group[i] = -1;
+                    continue;
+                }
+
+                ref var id = ref dense[(longs is not null ? longs.Values[i] : ints!.Values[i]) - min];
+                if (id < 0)
+                {
+                    id = count++;
+                }
+
+                group[i] = id;
+            }
+
+            // Sparse ranges (more than four slots per key) keep the hash table, which stays smaller.
+            if ((ulong)(max - min) >= (ulong)Math.Max(4L * count, 4096))
+            {
+                count = 0;
+                return false;
+            }
+
+            _dense = dense;
+            _denseBase = min;
+            return true;
         }
 
         private void Resize(int capacity)
