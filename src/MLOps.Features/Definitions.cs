@@ -43,8 +43,30 @@ public sealed record FeatureField(string Name, FeatureValueType Type);
 /// <param name="Path">A Parquet file or a folder of them.</param>
 /// <param name="TimestampField">Event-time column used by point-in-time joins; default <c>event_timestamp</c>.</param>
 /// <param name="CreatedTimestampColumn">Optional created-time column that breaks ties on equal event times.</param>
-public sealed record ParquetSource(string Path, string TimestampField = "event_timestamp", string? CreatedTimestampColumn = null)
+/// <param name="FieldMapping">Optional renames from source column to feature name (Feast's <c>field_mapping</c>); they
+/// apply to feature columns only, not to join keys or timestamp columns. Default none.</param>
+public sealed record ParquetSource(string Path, string TimestampField = "event_timestamp", string? CreatedTimestampColumn = null, IReadOnlyDictionary<string, string>? FieldMapping = null)
 {
+    /// <summary>Gets the source column that holds a feature: the column mapped to it by <see cref="FieldMapping"/>, else the feature's own name.</summary>
+    /// <param name="feature">The feature name.</param>
+    /// <returns>The Parquet column name.</returns>
+    public string SourceColumn(string feature)
+    {
+        ArgumentNullException.ThrowIfNull(feature);
+        if (FieldMapping is not null)
+        {
+            foreach (var (column, name) in FieldMapping)
+            {
+                if (string.Equals(name, feature, StringComparison.Ordinal))
+                {
+                    return column;
+                }
+            }
+        }
+
+        return feature;
+    }
+
     /// <summary>Lists the Parquet files of this source, in name order.</summary>
     /// <returns>The file paths.</returns>
     /// <exception cref="FeatureStoreException">The path names neither a file nor a folder.</exception>
@@ -106,6 +128,24 @@ public sealed class FeatureView
             if (!seen.Add(f.Name))
             {
                 throw new FeatureDefinitionException($"Feature view '{name}' declares feature '{f.Name}' twice.");
+            }
+        }
+
+        if (source.FieldMapping is { } mapping)
+        {
+            var targets = new HashSet<string>(StringComparer.Ordinal);
+            foreach (var (column, feature) in mapping)
+            {
+                if (entities.Any(e => e.JoinKey == column || e.JoinKey == feature) || column == source.TimestampField || feature == source.TimestampField
+                    || column == source.CreatedTimestampColumn || feature == source.CreatedTimestampColumn)
+                {
+                    throw new FeatureDefinitionException($"Feature view '{name}' maps '{column}' to '{feature}', but a field mapping applies to feature columns only, not to join keys or timestamps.");
+                }
+
+                if (!targets.Add(feature))
+                {
+                    throw new FeatureDefinitionException($"Feature view '{name}' maps two source columns to feature '{feature}'; keep one.");
+                }
             }
         }
 

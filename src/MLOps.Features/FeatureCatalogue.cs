@@ -284,14 +284,113 @@ public sealed class FeatureCatalogue
         ["schema"] = SchemaJson(v.Schema),
         ["ttl_seconds"] = v.Ttl.TotalSeconds,
         ["online"] = v.Online,
-        ["source"] = new JsonObject
-        {
-            ["path"] = v.Source.Path,
-            ["timestamp_field"] = v.Source.TimestampField,
-            ["created_timestamp_column"] = v.Source.CreatedTimestampColumn,
-        },
+        ["source"] = SourceJson(v.Source),
         ["tags"] = new JsonObject([.. v.Tags.OrderBy(static t => t.Key, StringComparer.Ordinal).Select(static t => KeyValuePair.Create(t.Key, (JsonNode?)JsonValue.Create(t.Value)))]),
     };
+
+    private static JsonObject SourceJson(ParquetSource source)
+    {
+        var json = new JsonObject
+        {
+            ["path"] = source.Path,
+            ["timestamp_field"] = source.TimestampField,
+            ["created_timestamp_column"] = source.CreatedTimestampColumn,
+        };
+
+        // Written only when present, so catalogues saved before field mappings existed diff as unchanged.
+        if (source.FieldMapping is { Count: > 0 } mapping)
+        {
+            json["field_mapping"] = new JsonObject([.. mapping.OrderBy(static m => m.Key, StringComparer.Ordinal).Select(static m => KeyValuePair.Create(m.Key, (JsonNode?)JsonValue.Create(m.Value)))]);
+        }
+
+        return json;
+    }
+
+    /// <summary>
+    /// Rebuilds a catalogue from its JSON form (<see cref="ToJson"/>): entities, feature views, on-demand views and
+    /// feature services, in dependency order. Transform functions are code, not data: pass each on-demand view's
+    /// function by view name.
+    /// </summary>
+    /// <param name="json">JSON from <see cref="ToJson"/>.</param>
+    /// <param name="transforms">The on-demand views' functions by view name; required when the JSON has on-demand views.</param>
+    /// <returns>The catalogue; <c>FromJson(c.ToJson()).ToJson()</c> equals <c>c.ToJson()</c>.</returns>
+    /// <exception cref="FeatureDefinitionException">The JSON is not a valid catalogue, names an unknown entity, or an on-demand view has no function.</exception>
+    public static FeatureCatalogue FromJson(string json, IReadOnlyDictionary<string, Func<IReadOnlyDictionary<string, object?>, IReadOnlyDictionary<string, object?>>>? transforms = null)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        JsonObject root;
+        try
+        {
+            root = JsonNode.Parse(json)?.AsObject() ?? throw new FeatureDefinitionException("The catalogue JSON is empty.");
+        }
+        catch (Exception ex) when (ex is JsonException or InvalidOperationException)
+        {
+            throw new FeatureDefinitionException($"The catalogue is not valid JSON: {ex.Message}");
+        }
+
+        try
+        {
+            var catalogue = new FeatureCatalogue();
+            foreach (var e in Items(root, "entities"))
+            {
+                catalogue.Add(new Entity(Text(e, "name"), Text(e, "join_key"), ValueType(e, "value_type")));
+            }
+
+            foreach (var v in Items(root, "feature_views"))
+            {
+                var name = Text(v, "name");
+                var entities = Items(v, "entities").Select(n => catalogue._entities.GetValueOrDefault(n.GetValue<string>())
+                    ?? throw new FeatureDefinitionException($"Feature view '{name}' uses entity '{n.GetValue<string>()}', which the catalogue JSON does not define.")).ToArray();
+                var source = v["source"]?.AsObject() ?? throw new FeatureDefinitionException($"Feature view '{name}' has no source.");
+                var mapping = source["field_mapping"] is JsonObject m
+                    ? m.ToDictionary(static kv => kv.Key, static kv => kv.Value!.GetValue<string>(), StringComparer.Ordinal)
+                    : null;
+                var tags = v["tags"] is JsonObject t
+                    ? t.ToDictionary(static kv => kv.Key, static kv => kv.Value!.GetValue<string>(), StringComparer.Ordinal)
+                    : null;
+                catalogue.Add(new FeatureView(name, entities, Schema(v, "schema"),
+                    new ParquetSource(Text(source, "path"), Text(source, "timestamp_field"), source["created_timestamp_column"]?.GetValue<string>(), mapping),
+                    TimeSpan.FromSeconds(v["ttl_seconds"]?.GetValue<double>() ?? 0), v["online"]?.GetValue<bool>() ?? true, tags));
+            }
+
+            foreach (var o in Items(root, "on_demand_feature_views"))
+            {
+                var name = Text(o, "name");
+                var transform = transforms?.GetValueOrDefault(name)
+                    ?? throw new FeatureDefinitionException($"On-demand view '{name}' needs its transform function; pass it in 'transforms' under that name.");
+                catalogue.Add(new OnDemandFeatureView(name, [.. Items(o, "inputs").Select(static n => n.GetValue<string>())],
+                    Schema(o, "request_fields"), Schema(o, "schema"), transform));
+            }
+
+            foreach (var f in Items(root, "feature_services"))
+            {
+                catalogue.Add(new FeatureService(Text(f, "name"), [.. Items(f, "features").Select(static n => n.GetValue<string>())]));
+            }
+
+            return catalogue;
+        }
+        catch (Exception ex) when (ex is InvalidOperationException or FormatException or JsonException)
+        {
+            throw new FeatureDefinitionException($"The catalogue JSON does not have the expected shape: {ex.Message}");
+        }
+    }
+
+    private static IEnumerable<JsonNode> Items(JsonNode node, string property) =>
+        node[property] is JsonArray a ? a.Select(static n => n ?? throw new FeatureDefinitionException("The catalogue JSON holds a null item.")) : [];
+
+    private static string Text(JsonNode node, string property) =>
+        node[property]?.GetValue<string>() ?? throw new FeatureDefinitionException($"A catalogue JSON object lacks '{property}'.");
+
+    private static FeatureValueType ValueType(JsonNode node, string property)
+    {
+        var text = Text(node, property);
+        return Enum.TryParse<FeatureValueType>(text, ignoreCase: false, out var type) && Enum.IsDefined(type)
+            ? type
+            : throw new FeatureDefinitionException($"The catalogue JSON names the unknown value type '{text}'; use one of {string.Join(", ", Enum.GetNames<FeatureValueType>())}.");
+    }
+
+    private static FeatureField[] Schema(JsonNode node, string property) =>
+        [.. Items(node, property).Select(static f => new FeatureField(Text(f, "name"), ValueType(f, "dtype")))];
 
     private static JsonObject OnDemandJson(OnDemandFeatureView v) => new()
     {

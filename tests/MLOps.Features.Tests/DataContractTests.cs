@@ -51,4 +51,32 @@ public sealed class DataContractTests
 
         DataContract.ForView(view).Validate(batch).IsValid.Should().BeTrue();
     }
+
+    [Fact]
+    public async Task GetHistoricalFeaturesAsync_ContractOnTrainingSet_ThrowsListingTheUnmatchedRows()
+    {
+        using var dir = new TempDirectory();
+        await TestData.WriteAsync(dir.Combine("v", "p.parquet"),
+        [
+            (new Parquet.Schema.DataField<long>("driver_id"), new long[] { 1, 2 }),
+            (TestData.Ts("event_timestamp"), new[] { TestData.Origin, TestData.Origin }),
+            (new Parquet.Schema.DataField<double>("rate"), new[] { 0.5, 0.7 }),
+        ], 10);
+        var view = new FeatureView("v", [PointInTimeOracleTests.Driver], [new FeatureField("rate", FeatureValueType.Float64)], new ParquetSource(dir.Combine("v")));
+        var store = new MLOps.Features.Offline.ParquetOfflineStore(new FeatureCatalogue().Add(view));
+        // Rows 1 (driver 3: no features) and 2 (before driver 1's only row) get no value.
+        var entities = TestData.Batch(("driver_id", TestData.Longs([1, 3, 1, 2])),
+            ("event_timestamp", TestData.Timestamps([TestData.Origin.AddHours(1), TestData.Origin.AddHours(1), TestData.Origin.AddHours(-1), TestData.Origin])));
+        var options = new MLOps.Features.Offline.HistoricalRetrievalOptions
+        {
+            Contract = new DataContract("training", [new ColumnRule { Name = "rate", Nullable = false, Max = 0.6 }]),
+        };
+
+        var run = () => store.GetHistoricalFeaturesAsync(entities, ["v:rate"], options, TestContext.Current.CancellationToken);
+
+        var report = (await run.Should().ThrowAsync<DataContractException>()).Which.Report;
+        report.Violations.Select(static v => (v.Check, v.Row)).Should().Equal(("not_null", 1), ("not_null", 2), ("range", 3));
+        options.Contract = null;
+        (await store.GetHistoricalFeaturesAsync(entities, ["v:rate"], options, TestContext.Current.CancellationToken)).Batch.Length.Should().Be(4);
+    }
 }

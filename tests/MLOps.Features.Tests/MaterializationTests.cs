@@ -184,4 +184,41 @@ public sealed class MaterializationTests : IDisposable
     {
         public void Report(MaterializationProgress value) => cts.Cancel();
     }
+
+    [Fact]
+    public async Task MaterializeAsync_ContractViolated_ThrowsWithEveryViolationAndWritesNothing()
+    {
+        // Hand-built source: three drivers; driver 2's latest row in the window has a rate above the contract's bound,
+        // driver 3's only in-window row has one too; driver 1's latest is fine (its older, bad row is not the latest).
+        var t = Start.UtcDateTime;
+        await TestData.WriteAsync(_dir.Combine("src", "part.parquet"),
+        [
+            (new DataField<long>("driver_id"), new long[] { 1, 1, 2, 2, 3 }),
+            (TestData.Ts("event_timestamp"), new[] { t.AddHours(1), t.AddHours(2), t.AddHours(1), t.AddHours(3), t.AddHours(4) }),
+            (new DataField<double>("rate"), new[] { 7.0, 0.2, 0.3, 1.5, 9.0 }),
+            (new DataField<long>("count"), new long[] { 1, 2, 3, 4, 5 }),
+        ], rowGroupSize: 10);
+        var ct = TestContext.Current.CancellationToken;
+        var store = new SqliteOnlineStore(_dir.Combine("online.db"));
+        var options = new MaterializationOptions();
+        options.Contracts["trips"] = new Contracts.DataContract("trips_ok", [new Contracts.ColumnRule { Name = "rate", Min = 0, Max = 1 }]);
+        var m = new Materializer(CrashMaterializer.Program.Catalogue(_dir.Combine("src")), store, store, options: options);
+
+        var run = () => m.MaterializeAsync(Start, Start.AddDays(1), cancellationToken: ct);
+
+        var report = (await run.Should().ThrowAsync<Contracts.DataContractException>()).Which.Report;
+        report.Contract.Should().Be("trips_ok");
+        report.RowsChecked.Should().Be(3, "one latest row per driver");
+        report.Violations.Should().HaveCount(2).And.OnlyContain(static v => v.Column == "rate" && v.Check == "range");
+        report.Violations.Select(static v => v.Message).Should().Contain(static msg => msg.Contains("1.5", StringComparison.Ordinal))
+            .And.Contain(static msg => msg.Contains('9', StringComparison.Ordinal));
+        (await store.GetWatermarkAsync("trips", ct)).Should().BeNull("a view that fails its contract is not materialized");
+        var view = CrashMaterializer.Program.Catalogue(_dir.Combine("src")).GetFeatureView("trips");
+        var read = await store.ReadAsync(view, [[1L], [2L], [3L]], ["rate"], ct);
+        read.Should().OnlyContain(static row => row[0].Status == FeatureStatus.NotFound, "nothing of the view was written");
+
+        options.ValidateContracts = false;
+        await m.MaterializeAsync(Start, Start.AddDays(1), cancellationToken: ct);
+        (await store.ReadAsync(view, [[1L]], ["rate"], ct))[0][0].Value.Should().Be(0.2);
+    }
 }

@@ -1,3 +1,6 @@
+using Apache.Arrow;
+using Apache.Arrow.Types;
+using MLOps.Features.Contracts;
 using MLOps.Features.Offline;
 using MLOps.Features.Online;
 
@@ -8,6 +11,20 @@ public sealed class MaterializationOptions
 {
     /// <summary>Gets or sets the rows per online write batch (Feast's <c>online_write_batch_size</c>); default 10,000.</summary>
     public int BatchSize { get; set; } = 10_000;
+
+    /// <summary>
+    /// Gets the data contracts checked before a view is written, by view name. A view without an entry is checked
+    /// with <see cref="DataContract.ForView"/> (join keys present, typed and not null; features typed) while
+    /// <see cref="ValidateContracts"/> is on. Default empty.
+    /// </summary>
+    public IDictionary<string, DataContract> Contracts { get; } = new Dictionary<string, DataContract>(StringComparer.Ordinal);
+
+    /// <summary>
+    /// Gets or sets whether every view's rows are checked against its contract before anything of that view is written;
+    /// on a violation the run throws <see cref="DataContractException"/> with the full report, writes nothing for the
+    /// view and leaves its watermark. Default <see langword="true"/>.
+    /// </summary>
+    public bool ValidateContracts { get; set; } = true;
 }
 
 /// <summary>Progress of a materialization, reported after each written batch.</summary>
@@ -109,7 +126,12 @@ public sealed class Materializer
 
     private async Task<MaterializedView> RunAsync(FeatureView view, DateTimeOffset start, DateTimeOffset end, IProgress<MaterializationProgress>? progress, CancellationToken ct)
     {
-        var latest = await ParquetOfflineStore.ReadLatestAsync(view, start, end, ct).ConfigureAwait(false);
+        var latest = await ParquetOfflineStore.ReadLatestAsync(view, start, end, ParquetOfflineStoreOptions.DefaultParallelism, ct).ConfigureAwait(false);
+        if (_options.ValidateContracts && latest.Count > 0)
+        {
+            var contract = _options.Contracts.TryGetValue(view.Name, out var c) ? c : DataContract.ForView(view);
+            contract.Validate(ToBatch(view, latest), _time).ThrowIfInvalid();
+        }
         var written = 0;
         var batch = new List<OnlineWriteRow>(Math.Min(_options.BatchSize, latest.Count));
         for (var i = 0; i < latest.Count; i++)
@@ -127,5 +149,57 @@ public sealed class Materializer
 
         await _watermarks.SetWatermarkAsync(view.Name, end, ct).ConfigureAwait(false);
         return new MaterializedView(view.Name, start, end, latest.Count, written);
+    }
+
+    /// <summary>The rows about to be written, as the Arrow batch a contract checks: join keys, features, <c>event_timestamp</c>, <c>created_timestamp</c>.</summary>
+    private static RecordBatch ToBatch(FeatureView view, List<LatestRow> rows)
+    {
+        var fields = new List<Field>();
+        var arrays = new List<IArrowArray>();
+        for (var k = 0; k < view.Entities.Count; k++)
+        {
+            var values = new object?[rows.Count];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                values[i] = rows[i].Key[k];
+            }
+
+            fields.Add(new Field(view.JoinKeys[k], ArrowValues.ArrowType(view.Entities[k].ValueType), nullable: true));
+            arrays.Add(ArrowValues.Build(view.Entities[k].ValueType, values));
+        }
+
+        for (var f = 0; f < view.Schema.Count; f++)
+        {
+            var values = new object?[rows.Count];
+            for (var i = 0; i < rows.Count; i++)
+            {
+                values[i] = rows[i].Values[f];
+            }
+
+            fields.Add(new Field(view.Schema[f].Name, ArrowValues.ArrowType(view.Schema[f].Type), nullable: true));
+            arrays.Add(ArrowValues.Build(view.Schema[f].Type, values));
+        }
+
+        var type = new TimestampType(TimeUnit.Microsecond, "UTC");
+        var eventTs = new TimestampArray.Builder(type);
+        var createdTs = new TimestampArray.Builder(type);
+        foreach (var r in rows)
+        {
+            eventTs.Append(ParquetViewReader.FromMicros(r.EventTs));
+            if (r.CreatedTs == long.MinValue)
+            {
+                createdTs.AppendNull();
+            }
+            else
+            {
+                createdTs.Append(ParquetViewReader.FromMicros(r.CreatedTs));
+            }
+        }
+
+        fields.Add(new Field("event_timestamp", type, nullable: false));
+        arrays.Add(eventTs.Build());
+        fields.Add(new Field("created_timestamp", type, nullable: true));
+        arrays.Add(createdTs.Build());
+        return new RecordBatch(new Schema(fields, null), arrays, rows.Count);
     }
 }

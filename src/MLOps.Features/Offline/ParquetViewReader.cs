@@ -1,27 +1,149 @@
+using System.Collections.Concurrent;
+using Microsoft.Win32.SafeHandles;
 using Parquet;
 using Parquet.Schema;
 
 namespace MLOps.Features.Offline;
 
-/// <summary>One row group of a feature view's source, read into canonical nullable arrays.</summary>
-internal sealed class RowGroupData
+/// <summary>
+/// One decoded column of a row group: <c>long[]</c> (timestamps in microseconds since the Unix epoch, UTC),
+/// <c>int[]</c>, <c>float[]</c>, <c>double[]</c>, <c>bool[]</c> or <c>string?[]</c>, possibly longer than the row
+/// count (buffers are reused), plus a null mask that is meaningful only when <see cref="HasNulls"/>.
+/// </summary>
+internal sealed class ColumnValues
 {
-    public required int Count { get; init; }
+    public Array Values { get; set; } = Array.Empty<long>();
 
-    /// <summary>Event time in microseconds since the Unix epoch (UTC); null where the file has none.</summary>
-    public required long?[] EventTs { get; init; }
+    public bool[]? Nulls { get; set; }
 
-    /// <summary>Created time in microseconds, or <see langword="null"/> when the source has no created column.</summary>
-    public required long?[]? CreatedTs { get; init; }
+    public bool HasNulls { get; set; }
 
-    /// <summary>Join-key columns in view order: <c>long[]</c>/<c>long?[]</c>, <c>int[]</c>/<c>int?[]</c> or <c>string?[]</c>.</summary>
-    public required Array[] Keys { get; init; }
+    public bool IsNull(int row) => HasNulls && Nulls![row];
 
-    /// <summary>Feature columns in schema order: <c>T[]</c> (required column), <c>T?[]</c> or <c>string?[]</c>.</summary>
-    public required Array[] Features { get; init; }
+    public long Bytes => (Values.LongLength * ElementSize(Values)) + (Nulls?.LongLength ?? 0);
+
+    public object? GetBoxed(int row) => IsNull(row) ? null : Values.GetValue(row);
+
+    private Action? _return;
+
+    /// <summary>Gets a value array of at least <paramref name="count"/> elements, rented from <see cref="System.Buffers.ArrayPool{T}"/>.</summary>
+    public T[] Ensure<T>(int count)
+    {
+        if (Values is T[] a && a.Length >= count)
+        {
+            return a;
+        }
+
+        Release();
+        var rented = System.Buffers.ArrayPool<T>.Shared.Rent(count);
+        Values = rented;
+        _return = () => System.Buffers.ArrayPool<T>.Shared.Return(rented);
+        return rented;
+    }
+
+    /// <summary>Gives a rented value array back to its pool; the column is empty afterwards.</summary>
+    public void Release()
+    {
+        _return?.Invoke();
+        _return = null;
+        Values = Array.Empty<long>();
+    }
+
+    public bool[] EnsureNulls(int count)
+    {
+        if (Nulls is null || Nulls.Length < count)
+        {
+            Nulls = new bool[count];
+        }
+
+        return Nulls;
+    }
+
+    private static int ElementSize(Array a) => a switch
+    {
+        long[] or double[] => 8,
+        int[] or float[] => 4,
+        bool[] => 1,
+        _ => IntPtr.Size,
+    };
 }
 
-/// <summary>Streams a view's Parquet source one row group at a time, skipping row groups by timestamp statistics.</summary>
+/// <summary>One decoded row group of a feature view's source. Buffers are reused between row groups.</summary>
+internal sealed class RowGroupData
+{
+    public RowGroupData(int keys, int features)
+    {
+        Keys = new ColumnValues[keys];
+        Features = new ColumnValues[features];
+        for (var i = 0; i < keys; i++)
+        {
+            Keys[i] = new ColumnValues();
+        }
+
+        for (var i = 0; i < features; i++)
+        {
+            Features[i] = new ColumnValues();
+        }
+    }
+
+    public int Count { get; set; }
+
+    /// <summary>Gets or sets the position of row 0 in the source (file index in the top bits), to break exact ties by position.</summary>
+    public long FirstOrdinal { get; set; }
+
+    /// <summary>Gets the event time (<c>long[]</c> microseconds).</summary>
+    public ColumnValues EventTs { get; } = new();
+
+    /// <summary>Gets the created time (<c>long[]</c> microseconds), or <see langword="null"/> when the source has none.</summary>
+    public ColumnValues? CreatedTs { get; set; }
+
+    /// <summary>Gets the join-key columns, in view order.</summary>
+    public ColumnValues[] Keys { get; }
+
+    /// <summary>Gets the requested feature columns, in request order.</summary>
+    public ColumnValues[] Features { get; }
+
+    public void Release()
+    {
+        EventTs.Release();
+        CreatedTs?.Release();
+        foreach (var k in Keys)
+        {
+            k.Release();
+        }
+
+        foreach (var f in Features)
+        {
+            f.Release();
+        }
+    }
+
+    public long Bytes
+    {
+        get
+        {
+            var b = EventTs.Bytes + (CreatedTs?.Bytes ?? 0);
+            foreach (var k in Keys)
+            {
+                b += k.Bytes;
+            }
+
+            foreach (var f in Features)
+            {
+                b += f.Bytes;
+            }
+
+            return b;
+        }
+    }
+}
+
+/// <summary>
+/// Streams a view's Parquet source, decoding up to <c>parallelism</c> row groups at once (each worker owns one reusable
+/// set of buffers, so decoded data in memory is bounded by <c>parallelism</c> row groups), skipping row groups whose
+/// event-time statistics cannot overlap the wanted range. Flat numeric and timestamp columns are decoded by
+/// <see cref="ParquetChunkDecoder"/>; other columns by Parquet.Net.
+/// </summary>
 internal static class ParquetViewReader
 {
     internal static readonly long EpochTicks = DateTime.UnixEpoch.Ticks;
@@ -32,161 +154,325 @@ internal static class ParquetViewReader
 
     public static DateTimeOffset FromMicros(long micros) => new(EpochTicks + (micros * 10), TimeSpan.Zero);
 
-    /// <summary>Reads the row groups whose event-time statistics overlap [<paramref name="minMicros"/>, <paramref name="maxMicros"/>].</summary>
-    public static async IAsyncEnumerable<RowGroupData> ReadAsync(
-        FeatureView view, long minMicros, long maxMicros, RetrievalCounters counters,
-        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken cancellationToken)
+    /// <summary>
+    /// Decodes every row group whose event-time statistics overlap [<paramref name="minMicros"/>, <paramref name="maxMicros"/>]
+    /// and hands it to <paramref name="consume"/>, which is called concurrently from up to <paramref name="parallelism"/>
+    /// workers and must not keep the <see cref="RowGroupData"/> after it returns.
+    /// </summary>
+    public static async Task ScanAsync(FeatureView view, IReadOnlyList<FeatureField> features, long minMicros, long maxMicros, int parallelism,
+        RetrievalCounters counters, Action<RowGroupData> consume, CancellationToken cancellationToken)
     {
-        foreach (var file in view.Source.ListFiles())
+        var pool = new ConcurrentBag<RowGroupData>();
+        var files = view.Source.ListFiles();
+        for (var fileIndex = 0; fileIndex < files.Count; fileIndex++)
         {
-            var reader = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
-            await using var readerScope = reader.ConfigureAwait(false);
-            var fields = reader.Schema.GetDataFields();
-            var tsField = Find(fields, view.Source.TimestampField, file);
-            var createdField = view.Source.CreatedTimestampColumn is { } c ? Find(fields, c, file) : null;
-            var keyFields = view.JoinKeys.Select(k => Find(fields, k, file)).ToArray();
-            var featureFields = view.Schema.Select(f => Find(fields, f.Name, file)).ToArray();
-            for (var i = 0; i < view.Schema.Count; i++)
+            var file = await SourceFile.OpenAsync(view, features, files[fileIndex], cancellationToken).ConfigureAwait(false);
+            await using var fileScope = file.ConfigureAwait(false);
+            var selected = new List<int>();
+            long? scale = null;
+            for (var g = 0; g < file.RowGroupCount; g++)
             {
-                CheckType(view, view.Schema[i], featureFields[i], file);
+                if (g == 0)
+                {
+                    // Statistics are trusted only once row group 0 shows how they map to its actual times:
+                    // Parquet.Net 6.1.0, for one, writes millisecond min/max for microsecond columns.
+                    scale = await file.CalibrateStatisticsAsync(cancellationToken).ConfigureAwait(false);
+                    selected.Add(0);
+                }
+                else if (file.Overlaps(g, scale, minMicros, maxMicros))
+                {
+                    selected.Add(g);
+                }
+                else
+                {
+                    Interlocked.Increment(ref counters.RowGroupsSkipped);
+                }
             }
 
-            // Statistics are trusted only once the first row group shows how they map to its actual times:
-            // Parquet.Net 6.1.0, for one, writes millisecond min/max for microsecond columns.
-            // Decoding is pipelined: while the caller joins row group g, a second reader (own stream) decodes the next one.
-            // The first reader only probes statistics; two more (own streams) take turns decoding.
-            var second = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
-            await using var secondScope = second.ConfigureAwait(false);
-            var third = await ParquetReader.CreateAsync(file, null, cancellationToken).ConfigureAwait(false);
-            await using var thirdScope = third.ConfigureAwait(false);
-            ParquetReader[] readers = [second, third];
-            long? scale = null;
-            Task<RowGroupData>? pending = null;
-            var use = 0;
+            var next = -1;
+            var fileBase = (long)fileIndex << 40;
+            var workers = new Task[Math.Max(1, Math.Min(parallelism, selected.Count))];
+            for (var w = 0; w < workers.Length; w++)
+            {
+                workers[w] = Task.Run(async () =>
+                {
+                    if (!pool.TryTake(out var buffer))
+                    {
+                        buffer = new RowGroupData(view.JoinKeys.Count, features.Count);
+                    }
+
+                    try
+                    {
+                        int i;
+                        while ((i = Interlocked.Increment(ref next)) < selected.Count)
+                        {
+                            cancellationToken.ThrowIfCancellationRequested();
+                            var g = selected[i];
+                            await file.DecodeAsync(g, buffer, cancellationToken).ConfigureAwait(false);
+                            buffer.FirstOrdinal = fileBase + file.FirstRow(g);
+                            Interlocked.Increment(ref counters.RowGroupsRead);
+                            Interlocked.Add(ref counters.RowsRead, buffer.Count);
+                            consume(buffer);
+                        }
+                    }
+                    finally
+                    {
+                        pool.Add(buffer);
+                    }
+                }, cancellationToken);
+            }
+
+            await Task.WhenAll(workers).ConfigureAwait(false);
+        }
+
+        // What the workers held: one reusable buffer set each, given back to the array pools now.
+        var bytes = 0L;
+        foreach (var b in pool)
+        {
+            bytes += b.Bytes;
+            b.Release();
+        }
+
+        Interlocked.Add(ref counters.DecodeBufferBytes, bytes);
+    }
+
+    /// <summary>One open source file: Parquet.Net for metadata and the columns the fast decoder does not take.</summary>
+    private sealed class SourceFile : IAsyncDisposable
+    {
+        private readonly ParquetReader _reader;
+        private readonly SafeFileHandle _handle;
+        private readonly SemaphoreSlim _fallbackGate = new(1, 1);
+        private readonly string _path;
+        private readonly ColumnPlan _ts;
+        private readonly ColumnPlan? _created;
+        private readonly ColumnPlan[] _keys;
+        private readonly ColumnPlan[] _features;
+        private readonly long[] _firstRow;
+
+        private SourceFile(ParquetReader reader, SafeFileHandle handle, string path, ColumnPlan ts, ColumnPlan? created, ColumnPlan[] keys, ColumnPlan[] features)
+        {
+            _reader = reader;
+            _handle = handle;
+            _path = path;
+            _ts = ts;
+            _created = created;
+            _keys = keys;
+            _features = features;
+            var groups = reader.Metadata!.RowGroups;
+            _firstRow = new long[groups.Count];
+            for (var g = 1; g < groups.Count; g++)
+            {
+                _firstRow[g] = _firstRow[g - 1] + groups[g - 1].NumRows;
+            }
+        }
+
+        public int RowGroupCount => _reader.RowGroupCount;
+
+        public long FirstRow(int g) => _firstRow[g];
+
+        public static async Task<SourceFile> OpenAsync(FeatureView view, IReadOnlyList<FeatureField> features, string path, CancellationToken ct)
+        {
+            var reader = await ParquetReader.CreateAsync(path, null, ct).ConfigureAwait(false);
             try
             {
-                for (var g = 0; g < reader.RowGroupCount || pending is not null; g++)
+                var fields = reader.Schema.GetDataFields();
+                var meta = reader.Metadata!;
+                ColumnPlan Plan(string column, Type? expected)
                 {
-                    cancellationToken.ThrowIfCancellationRequested();
-                    var next = -1;
-                    for (; g < reader.RowGroupCount; g++)
+                    var field = Find(fields, column, path);
+                    if (expected is not null && field.ClrType != expected && !(expected == typeof(string) && field.ClrType == typeof(ReadOnlyMemory<char>)))
                     {
-                        Parquet.Data.DataColumnStatistics? stats;
-                        using (var probe = reader.OpenRowGroupReader(g))
-                        {
-                            stats = probe.GetStatistics(tsField);
-                        }
-
-                        if (g == 0 || Overlaps(stats, scale, minMicros, maxMicros))
-                        {
-                            next = g;
-                            break;
-                        }
-
-                        counters.RowGroupsSkipped++;
+                        throw new FeatureStoreException(
+                            $"Column '{field.Name}' of '{path}' holds {field.ClrType.Name}, but feature view '{view.Name}' declares {expected.Name}; fix the schema or the file.");
                     }
 
-                    Task<RowGroupData>? launched = null;
-                    if (next >= 0)
-                    {
-                        counters.RowGroupsRead++;
-                        var target = readers[use];
-                        use ^= 1;
-                        var index = next;
-                        launched = Task.Run(() => DecodeAsync(target, index, tsField, createdField, keyFields, featureFields, cancellationToken), cancellationToken);
-                        if (index == 0)
-                        {
-                            // Row group 0 calibrates the statistics before any later group is judged by them.
-                            var first = await launched.ConfigureAwait(false);
-                            using (var probe = reader.OpenRowGroupReader(0))
-                            {
-                                scale = Calibrate(probe.GetStatistics(tsField), first.EventTs);
-                            }
+                    return new ColumnPlan(field, ParquetChunkDecoder.TryPlan(meta, field.Name, field.ClrType));
+                }
 
-                            launched = Task.FromResult(first);
-                        }
-                    }
+                var ts = Plan(view.Source.TimestampField, null);
+                var created = view.Source.CreatedTimestampColumn is { } c ? Plan(c, null) : null;
+                var keys = view.JoinKeys.Select(k => Plan(k, null)).ToArray();
+                var feats = features.Select(f => Plan(view.Source.SourceColumn(f.Name), ClrType(f.Type))).ToArray();
+                var handle = File.OpenHandle(path, FileMode.Open, FileAccess.Read, FileShare.Read, FileOptions.RandomAccess);
+                return new SourceFile(reader, handle, path, ts, created, keys, feats);
+            }
+            catch
+            {
+                await reader.DisposeAsync().ConfigureAwait(false);
+                throw;
+            }
+        }
 
-                    if (pending is not null)
+        /// <summary>
+        /// Finds how raw statistics map to microseconds (1 = micros, 1000 = millis, -1000 = nanos, 0 = decoded DateTime)
+        /// by comparing them with the actual min and max of row group 0; <see langword="null"/> disables pruning.
+        /// </summary>
+        public async Task<long?> CalibrateStatisticsAsync(CancellationToken ct)
+        {
+            if (_reader.RowGroupCount == 0)
+            {
+                return null;
+            }
+
+            Parquet.Data.DataColumnStatistics? stats;
+            using (var probe = _reader.OpenRowGroupReader(0))
+            {
+                stats = probe.GetStatistics(_ts.Field);
+            }
+
+            if (stats?.MinValue is null || stats.MaxValue is null)
+            {
+                return null;
+            }
+
+            var column = new ColumnValues();
+            var rows = checked((int)_reader.Metadata!.RowGroups[0].NumRows);
+            long min = long.MaxValue, max = long.MinValue;
+            try
+            {
+                await DecodeColumnAsync(0, rows, _ts, column, timestamp: true, ct).ConfigureAwait(false);
+                var values = (long[])column.Values;
+                for (var i = 0; i < rows; i++)
+                {
+                    if (!column.IsNull(i))
                     {
-                        var done = await pending.ConfigureAwait(false);
-                        counters.RowsRead += done.Count;
-                        pending = launched;
-                        yield return done;
-                    }
-                    else
-                    {
-                        pending = launched;
+                        min = Math.Min(min, values[i]);
+                        max = Math.Max(max, values[i]);
                     }
                 }
             }
             finally
             {
-                // An abandoned enumeration must not dispose a reader under a running decode.
-                if (pending is not null)
+                column.Release();
+            }
+
+            if (min > max)
+            {
+                return null;
+            }
+
+            foreach (var scale in new long[] { 0, 1, 1000, -1000 })
+            {
+                if (ToMicros(stats.MinValue, scale) == min && ToMicros(stats.MaxValue, scale) == max)
                 {
-                    await ((Task)pending).ConfigureAwait(ConfigureAwaitOptions.SuppressThrowing);
+                    return scale;
                 }
             }
-        }
-    }
 
-    private static async Task<RowGroupData> DecodeAsync(ParquetReader reader, int g, DataField tsField, DataField? createdField, DataField[] keyFields, DataField[] featureFields, CancellationToken cancellationToken)
-    {
-        using var rg = reader.OpenRowGroupReader(g);
-        var n = checked((int)rg.RowCount);
-        var keys = new Array[keyFields.Length];
-        for (var k = 0; k < keys.Length; k++)
-        {
-            keys[k] = await ReadAnyAsync(rg, keyFields[k], n, cancellationToken).ConfigureAwait(false);
-        }
-
-        var features = new Array[featureFields.Length];
-        for (var k = 0; k < features.Length; k++)
-        {
-            features[k] = await ReadAnyAsync(rg, featureFields[k], n, cancellationToken).ConfigureAwait(false);
-        }
-
-        return new RowGroupData
-        {
-            Count = n,
-            EventTs = await ReadTimestampsAsync(rg, tsField, n, cancellationToken).ConfigureAwait(false),
-            CreatedTs = createdField is null ? null : await ReadTimestampsAsync(rg, createdField, n, cancellationToken).ConfigureAwait(false),
-            Keys = keys,
-            Features = features,
-        };
-    }
-
-    /// <summary>
-    /// Finds how raw statistics map to microseconds (1 = micros, 1000 = millis, -1000 = nanos, 0 = decoded DateTime) by
-    /// comparing them with the actual min and max of the first row group; <see langword="null"/> disables pruning.
-    /// </summary>
-    private static long? Calibrate(Parquet.Data.DataColumnStatistics? stats, long?[] eventTs)
-    {
-        long min = long.MaxValue, max = long.MinValue;
-        foreach (var t in eventTs)
-        {
-            if (t is { } v)
-            {
-                min = Math.Min(min, v);
-                max = Math.Max(max, v);
-            }
-        }
-
-        if (stats?.MinValue is null || stats.MaxValue is null || min > max)
-        {
             return null;
         }
 
-        foreach (var scale in new long[] { 0, 1, 1000, -1000 })
+        public bool Overlaps(int g, long? scale, long minMicros, long maxMicros)
         {
-            if (ToMicros(stats.MinValue, scale) == min && ToMicros(stats.MaxValue, scale) == max)
+            Parquet.Data.DataColumnStatistics? stats;
+            using (var probe = _reader.OpenRowGroupReader(g))
             {
-                return scale;
+                stats = probe.GetStatistics(_ts.Field);
+            }
+
+            if (scale is not { } s || stats?.MinValue is null || stats.MaxValue is null)
+            {
+                return true;
+            }
+
+            var min = ToMicros(stats.MinValue, s);
+            var max = ToMicros(stats.MaxValue, s);
+            return min is null || max is null || (max.Value >= minMicros && min.Value <= maxMicros);
+        }
+
+        public async Task DecodeAsync(int g, RowGroupData target, CancellationToken ct)
+        {
+            var rows = checked((int)_reader.Metadata!.RowGroups[g].NumRows);
+            target.Count = rows;
+            await DecodeColumnAsync(g, rows, _ts, target.EventTs, timestamp: true, ct).ConfigureAwait(false);
+            if (_created is not null)
+            {
+                target.CreatedTs ??= new ColumnValues();
+                await DecodeColumnAsync(g, rows, _created, target.CreatedTs, timestamp: true, ct).ConfigureAwait(false);
+            }
+            else
+            {
+                target.CreatedTs = null;
+            }
+
+            for (var k = 0; k < _keys.Length; k++)
+            {
+                await DecodeColumnAsync(g, rows, _keys[k], target.Keys[k], timestamp: false, ct).ConfigureAwait(false);
+            }
+
+            for (var f = 0; f < _features.Length; f++)
+            {
+                await DecodeColumnAsync(g, rows, _features[f], target.Features[f], timestamp: false, ct).ConfigureAwait(false);
             }
         }
 
-        return null;
+        private async ValueTask DecodeColumnAsync(int g, int rows, ColumnPlan plan, ColumnValues target, bool timestamp, CancellationToken ct)
+        {
+            var rowGroup = _reader.Metadata!.RowGroups[g];
+            if (plan.Fast is { } fast && ParquetChunkDecoder.Supports(rowGroup.Columns[fast.ChunkIndex].MetaData)
+                && (!timestamp || fast.Kind == FastKind.Timestamp))
+            {
+                Array values = fast.Kind switch
+                {
+                    FastKind.Int32 => target.Ensure<int>(rows),
+                    FastKind.Float => target.Ensure<float>(rows),
+                    FastKind.Double => target.Ensure<double>(rows),
+                    _ => target.Ensure<long>(rows),
+                };
+                var nulls = fast.Optional ? target.EnsureNulls(rows) : null;
+                try
+                {
+                    target.HasNulls = ParquetChunkDecoder.Decode(_handle, rowGroup, fast, rows, values, nulls);
+                    return;
+                }
+                catch (NotSupportedException)
+                {
+                    // A page in an encoding the fast path does not read: let Parquet.Net decode the chunk.
+                }
+            }
+
+            await _fallbackGate.WaitAsync(ct).ConfigureAwait(false);
+            try
+            {
+                using var rg = _reader.OpenRowGroupReader(g);
+                if (timestamp)
+                {
+                    await ReadTimestampsAsync(rg, plan.Field, rows, target, ct).ConfigureAwait(false);
+                }
+                else
+                {
+                    await ReadAnyAsync(rg, plan.Field, rows, target, ct).ConfigureAwait(false);
+                }
+            }
+            finally
+            {
+                _fallbackGate.Release();
+            }
+        }
+
+        public async ValueTask DisposeAsync()
+        {
+            _handle.Dispose();
+            await _reader.DisposeAsync().ConfigureAwait(false);
+            _fallbackGate.Dispose();
+        }
+
+        private sealed record ColumnPlan(DataField Field, FastColumn? Fast);
+
+        private static DataField Find(DataField[] fields, string name, string file)
+        {
+            foreach (var f in fields)
+            {
+                if (string.Equals(f.Name, name, StringComparison.Ordinal))
+                {
+                    return f;
+                }
+            }
+
+            throw new FeatureStoreException($"Parquet file '{file}' has no column '{name}'; check the feature view's schema, field mapping and source.");
+        }
+
+        public override string ToString() => _path;
     }
 
     private static long? ToMicros(object value, long scale) => (value, scale) switch
@@ -199,41 +485,6 @@ internal static class ParquetViewReader
         _ => null,
     };
 
-    private static bool Overlaps(Parquet.Data.DataColumnStatistics? stats, long? scale, long minMicros, long maxMicros)
-    {
-        if (scale is not { } s || stats?.MinValue is null || stats.MaxValue is null)
-        {
-            return true;
-        }
-
-        var min = ToMicros(stats.MinValue, s);
-        var max = ToMicros(stats.MaxValue, s);
-        return min is null || max is null || (max.Value >= minMicros && min.Value <= maxMicros);
-    }
-
-    private static DataField Find(DataField[] fields, string name, string file)
-    {
-        foreach (var f in fields)
-        {
-            if (string.Equals(f.Name, name, StringComparison.Ordinal))
-            {
-                return f;
-            }
-        }
-
-        throw new FeatureStoreException($"Parquet file '{file}' has no column '{name}'; check the feature view's schema and source.");
-    }
-
-    private static void CheckType(FeatureView view, FeatureField feature, DataField field, string file)
-    {
-        var expected = ClrType(feature.Type);
-        if (field.ClrType != expected && !(expected == typeof(string) && field.ClrType == typeof(ReadOnlyMemory<char>)))
-        {
-            throw new FeatureStoreException(
-                $"Column '{field.Name}' of '{file}' holds {field.ClrType.Name}, but feature view '{view.Name}' declares {feature.Type} ({expected.Name}); fix the schema or the file.");
-        }
-    }
-
     internal static Type ClrType(FeatureValueType type) => type switch
     {
         FeatureValueType.Int32 => typeof(int),
@@ -244,131 +495,122 @@ internal static class ParquetViewReader
         _ => typeof(string),
     };
 
-    private static async Task<long?[]> ReadTimestampsAsync(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+    private static async Task ReadTimestampsAsync(ParquetRowGroupReader rg, DataField field, int n, ColumnValues target, CancellationToken ct)
     {
-        if (field.ClrType == typeof(DateTime) && !field.IsNullable)
-        {
-            var plain = await ReadPlainAsync<DateTime>(rg, field, n, ct).ConfigureAwait(false);
-            var micros = new long?[n];
-            for (var i = 0; i < n; i++)
-            {
-                micros[i] = (plain[i].Ticks - EpochTicks) / 10;
-            }
-
-            return micros;
-        }
-
+        var micros = target.Ensure<long>(n);
+        var nulls = target.EnsureNulls(n);
+        var any = false;
         if (field.ClrType == typeof(DateTime))
         {
-            var d = await ReadStructAsync<DateTime>(rg, field, n, ct).ConfigureAwait(false);
-            var r = new long?[n];
+            var d = new DateTime?[n];
+            await rg.ReadAsync<DateTime>(field, d.AsMemory(), null, ct).ConfigureAwait(false);
             for (var i = 0; i < n; i++)
             {
-                r[i] = d[i] is { } t ? ToMicros(t) : null;
+                nulls[i] = d[i] is null;
+                any |= nulls[i];
+                micros[i] = d[i] is { } t ? ToMicros(t) : 0;
             }
-
-            return r;
         }
-
-        if (field.ClrType == typeof(DateTimeOffset))
+        else if (field.ClrType == typeof(DateTimeOffset))
         {
-            var d = await ReadStructAsync<DateTimeOffset>(rg, field, n, ct).ConfigureAwait(false);
-            var r = new long?[n];
+            var d = new DateTimeOffset?[n];
+            await rg.ReadAsync<DateTimeOffset>(field, d.AsMemory(), null, ct).ConfigureAwait(false);
             for (var i = 0; i < n; i++)
             {
-                r[i] = d[i] is { } t ? ToMicros(t) : null;
+                nulls[i] = d[i] is null;
+                any |= nulls[i];
+                micros[i] = d[i] is { } t ? ToMicros(t) : 0;
             }
-
-            return r;
+        }
+        else
+        {
+            throw new FeatureStoreException($"Timestamp column '{field.Name}' holds {field.ClrType.Name}; write it as a Parquet TIMESTAMP.");
         }
 
-        throw new FeatureStoreException($"Timestamp column '{field.Name}' holds {field.ClrType.Name}; write it as a Parquet TIMESTAMP.");
+        target.HasNulls = any;
     }
 
-    private static async Task<Array> ReadAnyAsync(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+    private static async Task ReadAnyAsync(ParquetRowGroupReader rg, DataField field, int n, ColumnValues target, CancellationToken ct)
     {
         var t = field.ClrType;
         if (t == typeof(long))
         {
-            return await ReadValuesAsync<long>(rg, field, n, ct).ConfigureAwait(false);
+            await ReadValuesAsync<long>(rg, field, n, target, ct).ConfigureAwait(false);
         }
-
-        if (t == typeof(int))
+        else if (t == typeof(int))
         {
-            return await ReadValuesAsync<int>(rg, field, n, ct).ConfigureAwait(false);
+            await ReadValuesAsync<int>(rg, field, n, target, ct).ConfigureAwait(false);
         }
-
-        if (t == typeof(float))
+        else if (t == typeof(float))
         {
-            return await ReadValuesAsync<float>(rg, field, n, ct).ConfigureAwait(false);
+            await ReadValuesAsync<float>(rg, field, n, target, ct).ConfigureAwait(false);
         }
-
-        if (t == typeof(double))
+        else if (t == typeof(double))
         {
-            return await ReadValuesAsync<double>(rg, field, n, ct).ConfigureAwait(false);
+            await ReadValuesAsync<double>(rg, field, n, target, ct).ConfigureAwait(false);
         }
-
-        if (t == typeof(bool))
+        else if (t == typeof(bool))
         {
-            return await ReadValuesAsync<bool>(rg, field, n, ct).ConfigureAwait(false);
+            await ReadValuesAsync<bool>(rg, field, n, target, ct).ConfigureAwait(false);
         }
-
-        if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
+        else if (t == typeof(string) || t == typeof(ReadOnlyMemory<char>))
         {
             var s = new string?[n];
             await rg.ReadAsync(field, s.AsMemory()!, null, ct).ConfigureAwait(false);
-            return s;
-        }
+            var nulls = target.EnsureNulls(n);
+            var any = false;
+            for (var i = 0; i < n; i++)
+            {
+                nulls[i] = s[i] is null;
+                any |= nulls[i];
+            }
 
-        throw new FeatureStoreException($"Column '{field.Name}' holds {t.Name}, which the feature store does not read; use int, long, float, double, bool or string.");
+            target.Release();
+            target.Values = s;
+            target.HasNulls = any;
+        }
+        else
+        {
+            throw new FeatureStoreException($"Column '{field.Name}' holds {t.Name}, which the feature store does not read; use int, long, float, double, bool or string.");
+        }
     }
 
-    private static async Task<T?[]> ReadStructAsync<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
+    private static async Task ReadValuesAsync<T>(ParquetRowGroupReader rg, DataField field, int n, ColumnValues target, CancellationToken ct)
         where T : struct
     {
-        var result = new T?[n];
-        if (field.IsNullable)
+        var values = target.Ensure<T>(n);
+        if (!field.IsNullable)
         {
-            await rg.ReadAsync<T>(field, result.AsMemory(), null, ct).ConfigureAwait(false);
-            return result;
+            await rg.ReadAsync<T>(field, values.AsMemory(0, n), null, ct).ConfigureAwait(false);
+            target.HasNulls = false;
+            return;
         }
 
-        var plain = await ReadPlainAsync<T>(rg, field, n, ct).ConfigureAwait(false);
+        var nullable = new T?[n];
+        await rg.ReadAsync<T>(field, nullable.AsMemory(), null, ct).ConfigureAwait(false);
+        var nulls = target.EnsureNulls(n);
+        var any = false;
         for (var i = 0; i < n; i++)
         {
-            result[i] = plain[i];
+            nulls[i] = nullable[i] is null;
+            any |= nulls[i];
+            values[i] = nullable[i].GetValueOrDefault();
         }
 
-        return result;
-    }
-
-    /// <summary>Reads a column as <c>T?[]</c> when it is nullable, else as a plain <c>T[]</c> (no copy).</summary>
-    private static async Task<Array> ReadValuesAsync<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
-        where T : struct
-    {
-        if (field.IsNullable)
-        {
-            var result = new T?[n];
-            await rg.ReadAsync<T>(field, result.AsMemory(), null, ct).ConfigureAwait(false);
-            return result;
-        }
-
-        return await ReadPlainAsync<T>(rg, field, n, ct).ConfigureAwait(false);
-    }
-
-    private static async Task<T[]> ReadPlainAsync<T>(ParquetRowGroupReader rg, DataField field, int n, CancellationToken ct)
-        where T : struct
-    {
-        var plain = new T[n];
-        await rg.ReadAsync<T>(field, plain.AsMemory(), null, ct).ConfigureAwait(false);
-        return plain;
+        target.HasNulls = any;
     }
 }
 
-/// <summary>Mutable counters filled while reading.</summary>
+/// <summary>Counters filled while reading; updated from several workers with <see cref="Interlocked"/>.</summary>
 internal sealed class RetrievalCounters
 {
     public long RowGroupsRead;
     public long RowGroupsSkipped;
     public long RowsRead;
+
+    /// <summary>Bytes of the decode buffers (one set per worker) at the end of the scan.</summary>
+    public long DecodeBufferBytes;
+
+    /// <summary>Bytes held by the join's own state (entity index, slots), summed over views.</summary>
+    public long JoinStateBytes;
 }
