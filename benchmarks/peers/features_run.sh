@@ -1,5 +1,5 @@
 #!/bin/sh
-# One run of the feature-store point-in-time benchmark and its peers on the same files (docs/benchmarks-features.md).
+# One run of the feature-store point-in-time benchmark and its peers on the same files (docs/benchmarks.md § Features).
 # Usage (from the repository root): benchmarks/peers/features_run.sh [data dir]
 set -e
 DATA=${1:-/tmp/mlops-features-data}
