@@ -87,6 +87,9 @@ public sealed partial class MlflowClient
         }
     }
 
+    /// <summary>Gets the options this client was created with.</summary>
+    internal MlflowOptions Options => _options;
+
     /// <summary>Gets the number of HTTP requests this client has sent (first attempts; retries inside the handler are not counted).</summary>
     public long RequestCount => Interlocked.Read(ref _requestCount);
 

@@ -101,3 +101,24 @@ public sealed class MlflowNotSupportedException : MLOpsException
     /// <summary>Gets the unsupported member's name.</summary>
     public string Member { get; }
 }
+
+/// <summary>
+/// Thrown by <see cref="MlflowModelRegistry.CreateModelVersionAsync"/>, before any request, when an entry of the request's
+/// <see cref="Registry.ModelLineage"/> cannot be kept as an MLflow model-version tag: a key over 250 characters or with a
+/// character or path segment MLflow refuses, or a value over 5000 characters (MLflow's limits for model-version tags).
+/// Nothing is uploaded or registered.
+/// </summary>
+public sealed class MlflowLineageTagException : MLOpsException
+{
+    /// <summary>Initializes a new instance of the <see cref="MlflowLineageTagException"/> class.</summary>
+    /// <param name="tagKey">The tag key the entry would need, for example <c>mlops.lineage.metric.f1</c>.</param>
+    /// <param name="message">What is wrong and what to do.</param>
+    public MlflowLineageTagException(string tagKey, string message)
+        : base(message)
+    {
+        TagKey = tagKey;
+    }
+
+    /// <summary>Gets the tag key the lineage entry would need (<see cref="MlflowModelRegistry.LineageTagPrefix"/> and the entry's kind and name).</summary>
+    public string TagKey { get; }
+}

@@ -16,10 +16,29 @@ namespace MLOps.Mlflow;
 /// <see cref="GetLastSequenceAsync"/>, <see cref="WatchAsync"/>) — MLflow keeps no history of aliases and stages.
 /// Other differences: <see cref="SetAliasAsync"/> returns a record with sequence 0 built from what the call saw;
 /// <see cref="SetModelVersionTagsAsync"/> sends one request per tag (not one transaction); versions carry no
-/// <see cref="ModelLineage"/> beyond the run id and no <see cref="ModelSignature"/>; an artifact given to
+/// <see cref="ModelSignature"/>; an artifact given to
 /// <see cref="CreateModelVersionAsync"/> is uploaded through the mlflow-artifacts proxy (its SHA-256 kept in the
 /// version tags <c>mlops.artifact.sha256</c> and <c>mlops.artifact.length</c>, read back as <see cref="ModelVersion.Artifact"/>) and the version's source is its <c>mlflow-artifacts:/</c> URI; model names and aliases are checked with <see cref="RegistryNames"/> before any request;
 /// <see cref="OpenArtifactAsync"/> streams such an artifact back without verifying it (the proxy keeps no digest).</para>
+/// <para>Lineage, which MLflow has no field for, so that <see cref="PromotionGate"/> can compare versions: the
+/// <see cref="ModelVersionRequest.Lineage"/> given to <see cref="CreateModelVersionAsync"/> is kept as version tags under
+/// <see cref="LineageTagPrefix"/> (metrics as <see cref="LineageMetricTagPrefix"/><c>&lt;name&gt;</c> in invariant
+/// round-trip form, params as <see cref="LineageParamTagPrefix"/><c>&lt;name&gt;</c>, the dataset and commit as
+/// <see cref="LineageDatasetNameTag"/>, <see cref="LineageDatasetFingerprintTag"/> and <see cref="LineageGitCommitTag"/>)
+/// and read back as <see cref="ModelVersion.Lineage"/>, not listed in <see cref="ModelVersion.Tags"/>. An entry MLflow
+/// cannot hold as a tag (key over 250 characters or with a character MLflow refuses, value over 5000) throws
+/// <see cref="MlflowLineageTagException"/> before any request. These tags are the snapshot: a version that has any is
+/// never completed from its run. Setting them with <see cref="SetModelVersionTagAsync"/> gives lineage to a version
+/// registered elsewhere.</para>
+/// <para>A version without lineage tags but with a <c>run_id</c> — what Python MLflow's <c>register_model</c> creates —
+/// gets its lineage from the run when <see cref="MlflowOptions.LineageFromRun"/> is set (the default): its latest metric
+/// values, params, <c>mlflow.source.git.commit</c> tag and training dataset, read with one <c>GET runs/get</c>. That
+/// request is made only by the single-version reads (<see cref="GetModelVersionAsync"/>,
+/// <see cref="GetVersionByAliasAsync"/>, <see cref="ResolveAsync"/>), which are what the gate calls for the candidate and
+/// the holder; list reads (<see cref="SearchModelVersionsAsync"/>, <see cref="GetLatestVersionsAsync"/>) would need one
+/// request per version and leave such a version's <see cref="ModelVersion.Lineage"/> <see langword="null"/>, as do the
+/// versions returned by writes. The values are read when asked for, not frozen at registration. A run that no longer
+/// exists leaves the lineage <see langword="null"/>; any other error of the run request is thrown.</para>
 /// </remarks>
 public sealed class MlflowModelRegistry : IModelRegistry
 {
@@ -31,6 +50,27 @@ public sealed class MlflowModelRegistry : IModelRegistry
 
     /// <summary>The version tag holding the length in bytes of an uploaded artifact (read back as <see cref="ModelArtifact.Length"/>).</summary>
     public const string LengthTag = "mlops.artifact.length";
+
+    /// <summary>The prefix of the version tags that keep a <see cref="ModelLineage"/>; reserved: such tags are read back as <see cref="ModelVersion.Lineage"/>.</summary>
+    public const string LineageTagPrefix = "mlops.lineage.";
+
+    /// <summary>The prefix of the version tags that keep <see cref="ModelLineage.Metrics"/>: <c>mlops.lineage.metric.f1</c> = <c>0.91</c> (invariant round-trip form).</summary>
+    public const string LineageMetricTagPrefix = LineageTagPrefix + "metric.";
+
+    /// <summary>The prefix of the version tags that keep <see cref="ModelLineage.Parameters"/>: <c>mlops.lineage.param.lr</c> = <c>0.01</c>.</summary>
+    public const string LineageParamTagPrefix = LineageTagPrefix + "param.";
+
+    /// <summary>The version tag that keeps <see cref="ModelLineage.DatasetName"/>.</summary>
+    public const string LineageDatasetNameTag = LineageTagPrefix + "dataset.name";
+
+    /// <summary>The version tag that keeps <see cref="ModelLineage.DatasetFingerprint"/>.</summary>
+    public const string LineageDatasetFingerprintTag = LineageTagPrefix + "dataset.fingerprint";
+
+    /// <summary>The version tag that keeps <see cref="ModelLineage.GitCommit"/>.</summary>
+    public const string LineageGitCommitTag = LineageTagPrefix + "git.commit";
+
+    /// <summary>The version tag that keeps <see cref="ModelLineage.RunId"/>, written only when it differs from the version's own <c>run_id</c>.</summary>
+    public const string LineageRunIdTag = LineageTagPrefix + "run_id";
 
     private const string History = "MLflow keeps no history of alias and stage assignments; use the embedded SqliteModelRegistry for rollback and the change feed.";
 
@@ -114,10 +154,21 @@ public sealed class MlflowModelRegistry : IModelRegistry
     }
 
     /// <inheritdoc/>
+    /// <remarks>
+    /// <see cref="ModelVersionRequest.Lineage"/> is kept as version tags under <see cref="LineageTagPrefix"/> (they replace
+    /// caller tags with the same keys) and read back as <see cref="ModelVersion.Lineage"/>. Without a lineage, no
+    /// <see cref="ILineageSource"/> is asked: a version with a run id gets its lineage from the run when read (see
+    /// <see cref="MlflowOptions.LineageFromRun"/>).
+    /// </remarks>
+    /// <exception cref="MlflowLineageTagException">A lineage entry cannot be kept as an MLflow version tag; nothing was sent.</exception>
     public async ValueTask<ModelVersion> CreateModelVersionAsync(ModelVersionRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         RegistryNames.ValidateModelName(request.ModelName);
+        var runId = request.RunId ?? request.Lineage?.RunId;
+
+        // Checked before any request, so a lineage MLflow cannot hold leaves no model, upload or version behind.
+        var lineageTags = MlflowLineageTags.ToTags(request.Lineage, runId);
         if (request.CreateModelIfMissing)
         {
             try
@@ -131,6 +182,11 @@ public sealed class MlflowModelRegistry : IModelRegistry
         }
 
         var tags = new Dictionary<string, string>(request.Tags ?? new Dictionary<string, string>(), StringComparer.Ordinal);
+        foreach (var tag in lineageTags)
+        {
+            tags[tag.Key] = tag.Value;
+        }
+
         var source = request.Source;
         if (request.ArtifactFile is not null || request.ArtifactContent is not null)
         {
@@ -161,13 +217,13 @@ public sealed class MlflowModelRegistry : IModelRegistry
             throw new ArgumentException("Give ArtifactFile, ArtifactContent or Source.", nameof(request));
         }
 
-        var runId = request.RunId ?? request.Lineage?.RunId;
         return await Call(static (c, s, ct) => c.CreateModelVersionAsync(s.ModelName, s.source, s.runId, s.tags, null, s.Description, ct), (request.ModelName, source, runId, tags, request.Description), request.ModelName, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
-    public ValueTask<ModelVersion> GetModelVersionAsync(string name, int version, CancellationToken cancellationToken = default) =>
-        Call(static (c, s, ct) => c.GetModelVersionAsync(s.name, s.version, ct), (name, version), name, cancellationToken, version);
+    /// <remarks>With <see cref="MlflowOptions.LineageFromRun"/>, a version with a run id and no lineage tags costs one more request, for its run's lineage.</remarks>
+    public async ValueTask<ModelVersion> GetModelVersionAsync(string name, int version, CancellationToken cancellationToken = default) =>
+        await WithRunLineageAsync(await GetVersionCoreAsync(name, version, cancellationToken).ConfigureAwait(false), cancellationToken).ConfigureAwait(false);
 
     /// <inheritdoc/>
     public async ValueTask<IReadOnlyList<ModelVersion>> SearchModelVersionsAsync(ModelVersionQuery? query = null, CancellationToken cancellationToken = default)
@@ -243,7 +299,7 @@ public sealed class MlflowModelRegistry : IModelRegistry
         }
         catch (MlflowException ex) when (ex.ErrorCode == MlflowErrorCode.ResourceDoesNotExist)
         {
-            await GetModelVersionAsync(name, version, cancellationToken).ConfigureAwait(false);
+            await GetVersionCoreAsync(name, version, cancellationToken).ConfigureAwait(false);
         }
     }
 
@@ -291,19 +347,24 @@ public sealed class MlflowModelRegistry : IModelRegistry
     }
 
     /// <inheritdoc/>
+    /// <remarks>With <see cref="MlflowOptions.LineageFromRun"/>, a version with a run id and no lineage tags costs one more request, for its run's lineage.</remarks>
     public async ValueTask<ModelVersion> GetVersionByAliasAsync(string name, string aliasName, CancellationToken cancellationToken = default)
     {
+        ModelVersion version;
         try
         {
-            return Surface(await _client.GetModelVersionByAliasAsync(name, aliasName, cancellationToken).ConfigureAwait(false));
+            version = Surface(await _client.GetModelVersionByAliasAsync(name, aliasName, cancellationToken).ConfigureAwait(false));
         }
         catch (MlflowException ex) when (ex.ErrorCode == MlflowErrorCode.ResourceDoesNotExist)
         {
             throw new ModelNotFoundException(name, alias: aliasName);
         }
+
+        return await WithRunLineageAsync(version, cancellationToken).ConfigureAwait(false);
     }
 
     /// <inheritdoc/>
+    /// <remarks>With <see cref="MlflowOptions.LineageFromRun"/>, a version with a run id and no lineage tags costs one more request, for its run's lineage.</remarks>
     public async ValueTask<ModelVersion> ResolveAsync(ModelUri uri, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(uri);
@@ -315,7 +376,9 @@ public sealed class MlflowModelRegistry : IModelRegistry
                 return await GetVersionByAliasAsync(uri.Name, uri.Alias!, cancellationToken).ConfigureAwait(false);
             case ModelUriKind.Stage:
                 var inStage = await GetLatestVersionsAsync(uri.Name, [uri.Stage!.Value], cancellationToken).ConfigureAwait(false);
-                return inStage.Count > 0 ? inStage[0] : throw new ModelNotFoundException(uri.Name, stage: uri.Stage);
+                return inStage.Count > 0
+                    ? await WithRunLineageAsync(inStage[0], cancellationToken).ConfigureAwait(false)
+                    : throw new ModelNotFoundException(uri.Name, stage: uri.Stage);
             default:
                 var all = await SearchModelVersionsAsync(new ModelVersionQuery { ModelName = uri.Name }, cancellationToken).ConfigureAwait(false);
                 ModelVersion? best = null;
@@ -327,7 +390,9 @@ public sealed class MlflowModelRegistry : IModelRegistry
                     }
                 }
 
-                return best ?? throw new ModelNotFoundException(uri.Name);
+                return best is not null
+                    ? await WithRunLineageAsync(best, cancellationToken).ConfigureAwait(false)
+                    : throw new ModelNotFoundException(uri.Name);
         }
     }
 
@@ -360,7 +425,7 @@ public sealed class MlflowModelRegistry : IModelRegistry
     /// <remarks>Streams an artifact registered through the mlflow-artifacts proxy; not verified (the proxy keeps no digest).</remarks>
     public async ValueTask<Stream> OpenArtifactAsync(string name, int version, CancellationToken cancellationToken = default)
     {
-        var v = await GetModelVersionAsync(name, version, cancellationToken).ConfigureAwait(false);
+        var v = await GetVersionCoreAsync(name, version, cancellationToken).ConfigureAwait(false);
         const string Prefix = "mlflow-artifacts:/";
         if (v.Source is null || !v.Source.StartsWith(Prefix, StringComparison.Ordinal))
         {
@@ -393,27 +458,85 @@ public sealed class MlflowModelRegistry : IModelRegistry
         }
     }
 
-    /// <summary>Turns the backend's own artifact tags into <see cref="ModelVersion.Artifact"/>, leaving the caller's tags in <see cref="ModelVersion.Tags"/>.</summary>
+    /// <summary>A version as MLflow returns it, its backend tags surfaced, without its run's lineage.</summary>
+    private ValueTask<ModelVersion> GetVersionCoreAsync(string name, int version, CancellationToken cancellationToken) =>
+        Call(static (c, s, ct) => c.GetModelVersionAsync(s.name, s.version, ct), (name, version), name, cancellationToken, version);
+
+    /// <summary>
+    /// Fills the lineage of a version that has a run id and no lineage tags from its run (one <c>GET runs/get</c>), when
+    /// <see cref="MlflowOptions.LineageFromRun"/> is set. A run that does not exist leaves the version as it is.
+    /// </summary>
+    private async ValueTask<ModelVersion> WithRunLineageAsync(ModelVersion v, CancellationToken cancellationToken)
+    {
+        if (v.Lineage is not null || v.RunId is not { Length: > 0 } runId || !_client.Options.LineageFromRun)
+        {
+            return v;
+        }
+
+        try
+        {
+            var run = await _client.GetRunAsync(runId, cancellationToken).ConfigureAwait(false);
+            return v with { Lineage = MlflowLineageTags.FromRun(run) };
+        }
+        catch (MlflowException ex) when (ex.ErrorCode == MlflowErrorCode.ResourceDoesNotExist)
+        {
+            // The run was deleted for good (mlflow gc) or lives in another tracking server: no lineage to give.
+            return v;
+        }
+    }
+
+    /// <summary>
+    /// Turns the backend's own tags into <see cref="ModelVersion.Artifact"/> (artifact tags) and
+    /// <see cref="ModelVersion.Lineage"/> (lineage tags), leaving the caller's tags in <see cref="ModelVersion.Tags"/>.
+    /// </summary>
     private static ModelVersion Surface(ModelVersion v)
     {
-        if (!v.Tags.TryGetValue(Sha256Tag, out var sha))
+        var hasArtifact = v.Tags.TryGetValue(Sha256Tag, out var sha);
+        var hasLineage = false;
+        foreach (var key in v.Tags.Keys)
+        {
+            if (key.StartsWith(LineageTagPrefix, StringComparison.Ordinal))
+            {
+                hasLineage = true;
+                break;
+            }
+        }
+
+        if (!hasArtifact && !hasLineage)
         {
             return v;
         }
 
         var tags = new Dictionary<string, string>(v.Tags.Count, StringComparer.Ordinal);
+        var lineage = default(MlflowLineageTags.Builder);
         foreach (var tag in v.Tags)
         {
-            if (tag.Key is not (Sha256Tag or LengthTag))
+            if (hasArtifact && tag.Key is Sha256Tag or LengthTag)
+            {
+                continue;
+            }
+
+            if (!MlflowLineageTags.TryRead(tag.Key, tag.Value, ref lineage))
             {
                 tags[tag.Key] = tag.Value;
             }
         }
 
-        var length = v.Tags.TryGetValue(LengthTag, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
-        const string Prefix = "mlflow-artifacts:/";
-        var path = v.Source is { } source && source.StartsWith(Prefix, StringComparison.Ordinal) ? source[Prefix.Length..].TrimStart('/') : v.Source ?? string.Empty;
-        return v with { Artifact = new ModelArtifact(path, sha, length), Tags = tags };
+        var result = v with { Tags = tags };
+        if (lineage.Found)
+        {
+            result = result with { Lineage = lineage.Build(v.RunId) };
+        }
+
+        if (hasArtifact)
+        {
+            var length = v.Tags.TryGetValue(LengthTag, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
+            const string Prefix = "mlflow-artifacts:/";
+            var path = v.Source is { } source && source.StartsWith(Prefix, StringComparison.Ordinal) ? source[Prefix.Length..].TrimStart('/') : v.Source ?? string.Empty;
+            result = result with { Artifact = new ModelArtifact(path, sha!, length) };
+        }
+
+        return result;
     }
 
     private static void AddTagClauses(List<string> clauses, IReadOnlyDictionary<string, string>? tags)

@@ -35,6 +35,20 @@ public sealed class MlflowOptions
     /// <summary>Gets or sets the folder, under the proxy's root, that the artifact store maps its paths into. Default empty (the root).</summary>
     public string ArtifactRoot { get; set; } = string.Empty;
 
+    /// <summary>
+    /// Gets or sets a value indicating whether <see cref="MlflowModelRegistry"/> fills <see cref="Registry.ModelVersion.Lineage"/>
+    /// from the source run (<c>GET runs/get</c>: its latest metrics, params, <c>mlflow.source.git.commit</c> tag and
+    /// training dataset) for a version that has a <c>run_id</c> but no <c>mlops.lineage.*</c> tags, as versions registered by
+    /// Python MLflow have. Default <see langword="true"/>.
+    /// </summary>
+    /// <remarks>
+    /// Costs one extra request per single-version read (<c>GetModelVersionAsync</c>, <c>GetVersionByAliasAsync</c>,
+    /// <c>ResolveAsync</c>), only for such versions; list reads (<c>SearchModelVersionsAsync</c>, <c>GetLatestVersionsAsync</c>)
+    /// and the results of writes never fetch runs. Set <see langword="false"/> when those versions' lineage is not needed
+    /// (no <see cref="Registry.PromotionGate"/>) or the caller may not read the runs.
+    /// </remarks>
+    public bool LineageFromRun { get; set; } = true;
+
     /// <summary>Sets the tracking URI.</summary>
     /// <param name="trackingUri">The server.</param>
     /// <returns>These options.</returns>

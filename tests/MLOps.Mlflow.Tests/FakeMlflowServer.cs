@@ -454,7 +454,7 @@ internal sealed partial class FakeMlflowServer : IAsyncDisposable
         ["model-versions/delete"] = R(["DELETE"], ["name", "version"], static (s, a) => { var v = s.Version(a); var m = s.Model(v.Name); m.Versions.Remove(v.Number); foreach (var k in m.Aliases.Where(x => x.Value == v.Number).Select(x => x.Key).ToList()) { m.Aliases.Remove(k); } return []; }),
         ["model-versions/search"] = R(Get, [], static (s, a) => s.SearchVersions(a), "order_by"),
         ["model-versions/get-download-uri"] = R(Get, ["name", "version"], static (s, a) => new() { ["artifact_uri"] = s.Version(a).Source }),
-        ["model-versions/set-tag"] = R(Post, ["name", "version", "key", "value"], static (s, a) => { s.Version(a).Tags[Str(a, "key")] = Str(a, "value"); return []; }),
+        ["model-versions/set-tag"] = R(Post, ["name", "version", "key", "value"], static (s, a) => { ValidateVersionTag(Str(a, "key"), Str(a, "value")); s.Version(a).Tags[Str(a, "key")] = Str(a, "value"); return []; }),
         ["model-versions/delete-tag"] = R(["DELETE"], ["name", "version", "key"], static (s, a) => { if (!s.Version(a).Tags.Remove(Str(a, "key"))) { throw NotFound("Tag not found"); } return []; }),
     };
 
@@ -928,6 +928,24 @@ internal sealed partial class FakeMlflowServer : IAsyncDisposable
         return [];
     }
 
+    /// <summary>mlflow/utils/validation.py <c>_validate_model_version_tag</c>: the key's characters and path rule, key ≤ 250, value ≤ 5000 characters.</summary>
+    private static void ValidateVersionTag(string key, string value)
+    {
+        if (key.Length <= 250)
+        {
+            ValidateKey("tag", key);
+        }
+        else
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", "'key' exceeds the maximum length of 250 characters");
+        }
+
+        if (value.Length > 5000)
+        {
+            throw new MlflowError("INVALID_PARAMETER_VALUE", "'value' exceeds the maximum length of 5000 characters");
+        }
+    }
+
     /// <summary>mlflow/utils/validation.py: key characters, path uniqueness and the 250-character limit.</summary>
     private static void ValidateKey(string kind, string key)
     {
@@ -1200,6 +1218,11 @@ internal sealed partial class FakeMlflowServer : IAsyncDisposable
     private JsonObject CreateVersion(JsonObject a)
     {
         var m = Model(Str(a, "name"));
+        foreach (var t in a["tags"]?.AsArray() ?? [])
+        {
+            ValidateVersionTag(Str(t!.AsObject(), "key"), Str(t.AsObject(), "value"));
+        }
+
         var v = new VersionState { Model = m, Number = m.NextVersion++, Source = Str(a, "source"), RunId = a["run_id"] is null ? null : Str(a, "run_id"), Description = a["description"] is null ? null : Str(a, "description"), Created = Now() };
         foreach (var t in a["tags"]?.AsArray() ?? [])
         {

@@ -30,8 +30,6 @@ internal sealed class MlflowRegistryBackend : RegistryBackend
     {
         RegistryCapability.AssignmentHistory =>
             "MLflow keeps no history of stage and alias assignments (no endpoint for it); GetHistoryAsync, GetChangesAsync, GetLastSequenceAsync, WatchAsync and RollbackAsync throw MlflowNotSupportedException.",
-        RegistryCapability.Lineage =>
-            "an MLflow model version carries only its run id, not the params, metrics, dataset and commit snapshot of ModelLineage.",
         RegistryCapability.ArtifactValidation =>
             "MLflow accepts any file as a version's source; the backend uploads it through the mlflow-artifacts proxy without opening it as ONNX, so there is no FAILED_REGISTRATION for a corrupt file.",
         RegistryCapability.EmbeddedSources =>
@@ -58,7 +56,10 @@ public sealed class MlflowRollbackTests : RollbackContract
     protected override RegistryBackend CreateBackend() => new MlflowRegistryBackend();
 }
 
-/// <summary>The promotion-gate contract (<see cref="PromotionGateContract"/>) on the MLflow backend: the gate needs lineage metrics, which MLflow versions do not carry.</summary>
+/// <summary>
+/// The promotion-gate contract (<see cref="PromotionGateContract"/>) on the MLflow backend: the lineage metrics the gate
+/// compares are kept as <c>mlops.lineage.*</c> version tags; the history checks are left out (MLflow keeps none).
+/// </summary>
 public sealed class MlflowPromotionGateTests : PromotionGateContract
 {
     protected override RegistryBackend CreateBackend() => new MlflowRegistryBackend();
