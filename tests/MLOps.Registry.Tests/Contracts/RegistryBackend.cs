@@ -106,7 +106,17 @@ public abstract class RegistryContract : IAsyncLifetime
     /// <param name="file">The test asset.</param>
     /// <param name="metrics">More lineage metrics.</param>
     /// <returns>The version.</returns>
-    protected async Task<ModelVersion> AddVersionAsync(string name, double? f1 = null, string file = "mlp.onnx", Dictionary<string, double>? metrics = null)
+    protected Task<ModelVersion> AddVersionAsync(string name, double? f1 = null, string file = "mlp.onnx", Dictionary<string, double>? metrics = null)
+        => AddVersionAsync(Registry, name, f1, file, metrics);
+
+    /// <summary>Registers a version of a test ONNX file in <paramref name="registry"/> (creating the model when missing), with an optional f1 metric in its lineage.</summary>
+    /// <param name="registry">The registry.</param>
+    /// <param name="name">The model name.</param>
+    /// <param name="f1">The f1 metric, or <see langword="null"/>.</param>
+    /// <param name="file">The test asset.</param>
+    /// <param name="metrics">More lineage metrics.</param>
+    /// <returns>The version.</returns>
+    internal static async Task<ModelVersion> AddVersionAsync(IModelRegistry registry, string name, double? f1 = null, string file = "mlp.onnx", Dictionary<string, double>? metrics = null)
     {
         metrics ??= [];
         if (f1 is { } value)
@@ -114,7 +124,7 @@ public abstract class RegistryContract : IAsyncLifetime
             metrics["f1"] = value;
         }
 
-        return await Registry.CreateModelVersionAsync(new ModelVersionRequest
+        return await registry.CreateModelVersionAsync(new ModelVersionRequest
         {
             ModelName = name,
             ArtifactFile = TestAssets.File(file),
