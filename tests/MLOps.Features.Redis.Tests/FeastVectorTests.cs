@@ -165,8 +165,8 @@ public sealed class FeastVectorTests
         var doubles = Convert.FromHexString("7A12" + "09000000000000F03F" + "090000000000000040");
         var floats = Convert.FromHexString("82010A" + "0D0000803F" + "0D00000040");
 
-        FeastValueCodec.Decode(doubles).Should().BeEquivalentTo(new double[] { 1, 2 });
-        FeastValueCodec.Decode(floats).Should().BeEquivalentTo(new float[] { 1, 2 });
+        FeastValueCodec.Decode(doubles).Should().BeOfType<double[]>().Which.Should().Equal(1.0, 2.0);
+        FeastValueCodec.Decode(floats).Should().BeOfType<float[]>().Which.Should().Equal(1f, 2f);
     }
 
     [Fact]
