@@ -92,14 +92,14 @@ public static class FeastValueCodec
                 case (6, Fixed32): result = BitConverter.UInt32BitsToSingle(ReadFixed32(message, ref pos)); break;
                 case (7, VarInt): result = ReadVarInt(message, ref pos) != 0; break;
                 case (8, VarInt): result = DateTimeOffset.FromUnixTimeSeconds((long)ReadVarInt(message, ref pos)); break;
-                case (11 or 22, Len): result = ReadRepeatedBytes(ReadLen(message, ref pos)); break;
-                case (12 or 23 or 32 or 33, Len): result = ReadRepeatedStrings(ReadLen(message, ref pos)); break;
-                case (13 or 24, Len): result = ReadVarInts(ReadLen(message, ref pos), static v => (int)v); break;
-                case (14 or 25, Len): result = ReadVarInts(ReadLen(message, ref pos), static v => (long)v); break;
-                case (15 or 26, Len): result = ReadFixed64s(ReadLen(message, ref pos)); break;
-                case (16 or 27, Len): result = ReadFixed32s(ReadLen(message, ref pos)); break;
-                case (17 or 28, Len): result = ReadVarInts(ReadLen(message, ref pos), static v => v != 0); break;
-                case (18 or 29, Len): result = ReadVarInts(ReadLen(message, ref pos), static v => DateTimeOffset.FromUnixTimeSeconds((long)v)); break;
+                case (11 or 22, Len): result = ReadRepeated(ReadLen(message, ref pos), static b => b.ToArray()); break;
+                case (12 or 23 or 32 or 33, Len): result = ReadRepeated(ReadLen(message, ref pos), static b => Encoding.UTF8.GetString(b)); break;
+                case (13 or 24, Len): result = ReadNumbers(ReadLen(message, ref pos), VarInt, static v => (int)v); break;
+                case (14 or 25, Len): result = ReadNumbers(ReadLen(message, ref pos), VarInt, static v => (long)v); break;
+                case (15 or 26, Len): result = ReadNumbers(ReadLen(message, ref pos), Fixed64, static v => BitConverter.UInt64BitsToDouble(v)); break;
+                case (16 or 27, Len): result = ReadNumbers(ReadLen(message, ref pos), Fixed32, static v => BitConverter.UInt32BitsToSingle((uint)v)); break;
+                case (17 or 28, Len): result = ReadNumbers(ReadLen(message, ref pos), VarInt, static v => v != 0); break;
+                case (18 or 29, Len): result = ReadNumbers(ReadLen(message, ref pos), VarInt, static v => DateTimeOffset.FromUnixTimeSeconds((long)v)); break;
                 case (19, VarInt): ReadVarInt(message, ref pos); result = null; break;
                 case (20 or 21, Len): throw new FeatureStoreException($"The stored Feast value is a map (Value field {field}); maps are not supported.");
                 default: Skip(message, ref pos, wire); break;
@@ -306,16 +306,17 @@ public static class FeastValueCodec
         }
     }
 
-    private static byte[][] ReadRepeatedBytes(ReadOnlySpan<byte> m)
+    // A BytesList or StringList message: field 1 repeated, one LEN field per element.
+    private static T[] ReadRepeated<T>(ReadOnlySpan<byte> m, Func<ReadOnlySpan<byte>, T> convert)
     {
-        var list = new List<byte[]>();
+        var list = new List<T>();
         var pos = 0;
         while (pos < m.Length)
         {
             var tag = ReadVarInt(m, ref pos);
             if (tag == ((1 << 3) | Len))
             {
-                list.Add(ReadLen(m, ref pos).ToArray());
+                list.Add(convert(ReadLen(m, ref pos)));
             }
             else
             {
@@ -326,28 +327,8 @@ public static class FeastValueCodec
         return [.. list];
     }
 
-    private static string[] ReadRepeatedStrings(ReadOnlySpan<byte> m)
-    {
-        var list = new List<string>();
-        var pos = 0;
-        while (pos < m.Length)
-        {
-            var tag = ReadVarInt(m, ref pos);
-            if (tag == ((1 << 3) | Len))
-            {
-                list.Add(Encoding.UTF8.GetString(ReadLen(m, ref pos)));
-            }
-            else
-            {
-                Skip(m, ref pos, (int)(tag & 7));
-            }
-        }
-
-        return [.. list];
-    }
-
-    // Packed (LEN) or unpacked (one VARINT per element) field 1; both are valid on the wire.
-    private static T[] ReadVarInts<T>(ReadOnlySpan<byte> m, Func<ulong, T> convert)
+    // A numeric list message: field 1 packed (LEN) or unpacked (one field of wire type `wire` per element); both are valid on the wire.
+    private static T[] ReadNumbers<T>(ReadOnlySpan<byte> m, int wire, Func<ulong, T> convert)
     {
         var list = new List<T>();
         var pos = 0;
@@ -360,12 +341,12 @@ public static class FeastValueCodec
                 var p = 0;
                 while (p < packed.Length)
                 {
-                    list.Add(convert(ReadVarInt(packed, ref p)));
+                    list.Add(convert(ReadScalar(packed, ref p, wire)));
                 }
             }
-            else if (tag == ((1 << 3) | VarInt))
+            else if (tag == (ulong)((1 << 3) | wire))
             {
-                list.Add(convert(ReadVarInt(m, ref pos)));
+                list.Add(convert(ReadScalar(m, ref pos, wire)));
             }
             else
             {
@@ -376,63 +357,12 @@ public static class FeastValueCodec
         return [.. list];
     }
 
-    private static double[] ReadFixed64s(ReadOnlySpan<byte> m)
+    private static ulong ReadScalar(ReadOnlySpan<byte> s, ref int pos, int wire) => wire switch
     {
-        var list = new List<double>();
-        var pos = 0;
-        while (pos < m.Length)
-        {
-            var tag = ReadVarInt(m, ref pos);
-            if (tag == ((1 << 3) | Len))
-            {
-                var packed = ReadLen(m, ref pos);
-                var p = 0;
-                while (p < packed.Length)
-                {
-                    list.Add(BitConverter.UInt64BitsToDouble(ReadFixed64(packed, ref p)));
-                }
-            }
-            else if (tag == ((1 << 3) | Fixed64))
-            {
-                list.Add(BitConverter.UInt64BitsToDouble(ReadFixed64(m, ref pos)));
-            }
-            else
-            {
-                Skip(m, ref pos, (int)(tag & 7));
-            }
-        }
-
-        return [.. list];
-    }
-
-    private static float[] ReadFixed32s(ReadOnlySpan<byte> m)
-    {
-        var list = new List<float>();
-        var pos = 0;
-        while (pos < m.Length)
-        {
-            var tag = ReadVarInt(m, ref pos);
-            if (tag == ((1 << 3) | Len))
-            {
-                var packed = ReadLen(m, ref pos);
-                var p = 0;
-                while (p < packed.Length)
-                {
-                    list.Add(BitConverter.UInt32BitsToSingle(ReadFixed32(packed, ref p)));
-                }
-            }
-            else if (tag == ((1 << 3) | Fixed32))
-            {
-                list.Add(BitConverter.UInt32BitsToSingle(ReadFixed32(m, ref pos)));
-            }
-            else
-            {
-                Skip(m, ref pos, (int)(tag & 7));
-            }
-        }
-
-        return [.. list];
-    }
+        Fixed64 => ReadFixed64(s, ref pos),
+        Fixed32 => ReadFixed32(s, ref pos),
+        _ => ReadVarInt(s, ref pos),
+    };
 
     private static FeatureStoreException Malformed() => new("A stored Feast value is not a valid protobuf message (truncated or bad wire type); the key was not written by Feast or this store.");
 }

@@ -653,8 +653,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
         }
         catch (TimeoutException ex) when (!task.IsCompleted)
         {
-            _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw new RedisOnlineStoreException($"The Redis online store at {_where} did not answer the {what} within {_options.OperationTimeout.TotalMilliseconds:0} ms (OperationTimeout); retry later.", true, ex);
+            throw NotAnswered(task, what, ex);
         }
         catch (Exception ex) when (Translate(ex, what) is { } translated)
         {
@@ -670,13 +669,19 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
         }
         catch (TimeoutException ex) when (!task.IsCompleted)
         {
-            _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
-            throw new RedisOnlineStoreException($"The Redis online store at {_where} did not answer the {what} within {_options.OperationTimeout.TotalMilliseconds:0} ms (OperationTimeout); retry later.", true, ex);
+            throw NotAnswered(task, what, ex);
         }
         catch (Exception ex) when (Translate(ex, what) is { } translated)
         {
             throw translated;
         }
+    }
+
+    // The wait gave up on a task that is still running: observe its eventual fault, and say the operation timed out.
+    private RedisOnlineStoreException NotAnswered(Task task, string what, TimeoutException ex)
+    {
+        _ = task.ContinueWith(static t => _ = t.Exception, CancellationToken.None, TaskContinuationOptions.OnlyOnFaulted | TaskContinuationOptions.ExecuteSynchronously, TaskScheduler.Default);
+        return new RedisOnlineStoreException($"The Redis online store at {_where} did not answer the {what} within {_options.OperationTimeout.TotalMilliseconds:0} ms (OperationTimeout); retry later.", true, ex);
     }
 
     private RedisOnlineStoreException? Translate(Exception ex, string what) => ex switch

@@ -426,13 +426,19 @@ public sealed class MlflowModelRegistry : IModelRegistry
     public async ValueTask<Stream> OpenArtifactAsync(string name, int version, CancellationToken cancellationToken = default)
     {
         var v = await GetVersionCoreAsync(name, version, cancellationToken).ConfigureAwait(false);
-        const string Prefix = "mlflow-artifacts:/";
-        if (v.Source is null || !v.Source.StartsWith(Prefix, StringComparison.Ordinal))
+        if (ProxyPath(v.Source) is not { } path)
         {
             throw new InvalidOperationException($"'{name}' version {version} has source '{v.Source}', which is not behind the mlflow-artifacts proxy; download it from its store directly.");
         }
 
-        return await _client.DownloadArtifactAsync(v.Source[Prefix.Length..].TrimStart('/'), cancellationToken).ConfigureAwait(false);
+        return await _client.DownloadArtifactAsync(path, cancellationToken).ConfigureAwait(false);
+    }
+
+    /// <summary>The path under the mlflow-artifacts proxy of an <c>mlflow-artifacts:/</c> source, or <see langword="null"/> for any other source.</summary>
+    private static string? ProxyPath(string? source)
+    {
+        const string Prefix = "mlflow-artifacts:/";
+        return source is not null && source.StartsWith(Prefix, StringComparison.Ordinal) ? source[Prefix.Length..].TrimStart('/') : null;
     }
 
     private async ValueTask<TResult> Call<TState, TResult>(Func<MlflowClient, TState, CancellationToken, Task<TResult>> call, TState state, string name, CancellationToken cancellationToken, int? version = null)
@@ -531,8 +537,7 @@ public sealed class MlflowModelRegistry : IModelRegistry
         if (hasArtifact)
         {
             var length = v.Tags.TryGetValue(LengthTag, out var text) && long.TryParse(text, NumberStyles.None, CultureInfo.InvariantCulture, out var n) ? n : -1;
-            const string Prefix = "mlflow-artifacts:/";
-            var path = v.Source is { } source && source.StartsWith(Prefix, StringComparison.Ordinal) ? source[Prefix.Length..].TrimStart('/') : v.Source ?? string.Empty;
+            var path = ProxyPath(v.Source) ?? v.Source ?? string.Empty;
             result = result with { Artifact = new ModelArtifact(path, sha!, length) };
         }
 

@@ -159,6 +159,17 @@ public sealed class FeastVectorTests
     }
 
     [Fact]
+    public void Decode_UnpackedFixedWidthLists_AreRead()
+    {
+        // DoubleList (field 15) with two unpacked fixed64 elements (tag 0x09), FloatList (field 16) with two fixed32 (tag 0x0D).
+        var doubles = Convert.FromHexString("7A12" + "09000000000000F03F" + "090000000000000040");
+        var floats = Convert.FromHexString("82010A" + "0D0000803F" + "0D00000040");
+
+        FeastValueCodec.Decode(doubles).Should().BeOfType<double[]>().Which.Should().Equal(1.0, 2.0);
+        FeastValueCodec.Decode(floats).Should().BeOfType<float[]>().Which.Should().Equal(1f, 2f);
+    }
+
+    [Fact]
     public void Decode_Truncated_ThrowsFeatureStoreException()
     {
         var decode = () => FeastValueCodec.Decode(Convert.FromHexString("29000000"));

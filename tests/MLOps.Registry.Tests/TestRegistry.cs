@@ -8,7 +8,7 @@ internal sealed class TestRegistry : IDisposable
 {
     public TestRegistry(TimeSpan? pollInterval = null)
     {
-        Time = new FakeTimeProvider(new DateTimeOffset(2026, 3, 1, 12, 0, 0, TimeSpan.Zero));
+        Time = new FakeTimeProvider(RegistryBackend.Start);
         Artifacts = new LocalArtifactStore(Root.Combine("artifacts"), Time);
         Options = new RegistryOptions { ChangePollInterval = pollInterval ?? TimeSpan.FromSeconds(1), DurableCommits = false }.UseSqlite(DatabasePath);
         Registry = new SqliteModelRegistry(Options, Artifacts, Time);
@@ -29,22 +29,8 @@ internal sealed class TestRegistry : IDisposable
     /// <summary>A second registry instance on the same files, as another process would have.</summary>
     public SqliteModelRegistry OpenAnother() => new(Options, Artifacts, Time);
 
-    public async Task<ModelVersion> AddVersionAsync(string name, double? f1 = null, string file = "mlp.onnx", Dictionary<string, double>? metrics = null)
-    {
-        metrics ??= [];
-        if (f1 is { } value)
-        {
-            metrics["f1"] = value;
-        }
-
-        return await Registry.CreateModelVersionAsync(new ModelVersionRequest
-        {
-            ModelName = name,
-            ArtifactFile = TestAssets.File(file),
-            CreateModelIfMissing = true,
-            Lineage = new ModelLineage { Metrics = metrics },
-        });
-    }
+    public Task<ModelVersion> AddVersionAsync(string name, double? f1 = null, string file = "mlp.onnx", Dictionary<string, double>? metrics = null)
+        => RegistryContract.AddVersionAsync(Registry, name, f1, file, metrics);
 
     public void Dispose()
     {

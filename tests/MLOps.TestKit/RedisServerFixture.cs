@@ -103,20 +103,7 @@ public sealed class RedisServerFixture : IAsyncLifetime
 
     public async ValueTask DisposeAsync()
     {
-        if (_process is { HasExited: false })
-        {
-            try
-            {
-                await SendAsync("SHUTDOWN NOSAVE\r\n", expectReply: false);
-                using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(10));
-                await _process.WaitForExitAsync(cts.Token);
-            }
-            catch (Exception ex) when (ex is IOException or SocketException or OperationCanceledException)
-            {
-            }
-        }
-
-        StopProcess();
+        await StopAsync();
         _directory?.Dispose();
     }
 

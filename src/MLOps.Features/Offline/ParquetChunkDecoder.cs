@@ -553,7 +553,12 @@ internal static class PageHeaderReader
         return true;
     }
 
-    private static ulong ReadVarint(ReadOnlySpan<byte> b, ref int pos)
+    /// <summary>Reads an unsigned LEB128 varint (page headers, DELTA_BINARY_PACKED headers).</summary>
+    /// <param name="b">The bytes.</param>
+    /// <param name="pos">The position, moved past the varint.</param>
+    /// <param name="what">What holds it, for the corrupt-file message.</param>
+    /// <returns>The value.</returns>
+    internal static ulong ReadVarint(ReadOnlySpan<byte> b, ref int pos, string what = "page header")
     {
         ulong result = 0;
         var shift = 0;
@@ -569,7 +574,7 @@ internal static class PageHeaderReader
             shift += 7;
             if (shift > 63)
             {
-                throw new FeatureStoreException("A Parquet page header holds a malformed varint; the file is corrupt.");
+                throw new FeatureStoreException($"A Parquet {what} holds a malformed varint; the file is corrupt.");
             }
         }
     }
@@ -877,26 +882,7 @@ internal static class DeltaBinaryPacked
         return width == 64 ? v : v & ((1UL << width) - 1);
     }
 
-    private static ulong ReadUVarint(ReadOnlySpan<byte> b, ref int pos)
-    {
-        ulong result = 0;
-        var shift = 0;
-        while (true)
-        {
-            var x = b[pos++];
-            result |= (ulong)(x & 0x7F) << shift;
-            if ((x & 0x80) == 0)
-            {
-                return result;
-            }
-
-            shift += 7;
-            if (shift > 63)
-            {
-                throw new FeatureStoreException("A Parquet DELTA_BINARY_PACKED header holds a malformed varint; the file is corrupt.");
-            }
-        }
-    }
+    private static ulong ReadUVarint(ReadOnlySpan<byte> b, ref int pos) => PageHeaderReader.ReadVarint(b, ref pos, "DELTA_BINARY_PACKED header");
 
     private static long ReadZigZag(ReadOnlySpan<byte> b, ref int pos)
     {

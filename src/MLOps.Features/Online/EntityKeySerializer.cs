@@ -49,23 +49,7 @@ public static class EntityKeySerializer
             ms.Write(buf);
         }
 
-        if (version >= 3)
-        {
-            WriteU32((uint)values.Count, u32);
-        }
-
-        foreach (var i in order)
-        {
-            var name = Encoding.UTF8.GetBytes(view.Entities[i].JoinKey);
-            WriteU32(2, u32);
-            if (version >= 3)
-            {
-                WriteU32((uint)name.Length, u32);
-            }
-
-            ms.Write(name);
-        }
-
+        WriteKeySection(ms, order.Length, order.Select(i => view.Entities[i].JoinKey), version);
         foreach (var i in order)
         {
             var v = values[i] ?? throw new FeatureStoreException($"The key value of '{view.Entities[i].JoinKey}' is null.");
@@ -119,14 +103,21 @@ public static class EntityKeySerializer
         var sorted = joinKeys.ToArray();
         Array.Sort(sorted, StringComparer.Ordinal);
         using var ms = new MemoryStream();
+        WriteKeySection(ms, sorted.Length, sorted, version);
+        return ms.ToArray();
+    }
+
+    // The join-key names, sorted: a count (v3), then each as a string type tag, a length (v3) and its UTF-8 bytes.
+    private static void WriteKeySection(MemoryStream ms, int count, IEnumerable<string> sortedNames, int version)
+    {
         Span<byte> u32 = stackalloc byte[4];
         if (version >= 3)
         {
-            BinaryPrimitives.WriteUInt32LittleEndian(u32, (uint)sorted.Length);
+            BinaryPrimitives.WriteUInt32LittleEndian(u32, (uint)count);
             ms.Write(u32);
         }
 
-        foreach (var key in sorted)
+        foreach (var key in sortedNames)
         {
             var name = Encoding.UTF8.GetBytes(key);
             BinaryPrimitives.WriteUInt32LittleEndian(u32, 2);
@@ -139,8 +130,6 @@ public static class EntityKeySerializer
 
             ms.Write(name);
         }
-
-        return ms.ToArray();
     }
 
     private static void CheckVersion(int version)

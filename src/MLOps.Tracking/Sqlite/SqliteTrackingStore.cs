@@ -569,16 +569,8 @@ public sealed class SqliteTrackingStore : IBulkTrackingStore, IDisposable
         var nextRecent = 0;
         foreach (ref readonly var m in metrics)
         {
-            var slot = -1;
-            for (var r = 0; r < recentKeys.Length; r++)
-            {
-                if (ReferenceEquals(recentKeys[r], m.Key))
-                {
-                    slot = recentSlots[r];
-                    break;
-                }
-            }
-
+            var recent = IndexOfReference(recentKeys, m.Key);
+            var slot = recent < 0 ? -1 : recentSlots[recent];
             if (slot < 0)
             {
                 ref var found = ref System.Runtime.InteropServices.CollectionsMarshal.GetValueRefOrAddDefault(latest, m.Key, out var exists);
@@ -607,17 +599,18 @@ public sealed class SqliteTrackingStore : IBulkTrackingStore, IDisposable
         }
     }
 
-    private static bool ContainsReference(string?[] keys, string key)
+    /// <summary>The index of <paramref name="key"/>'s very instance among a few recently seen keys, or -1.</summary>
+    private static int IndexOfReference(string?[] keys, string key)
     {
-        foreach (var k in keys)
+        for (var i = 0; i < keys.Length; i++)
         {
-            if (ReferenceEquals(k, key))
+            if (ReferenceEquals(keys[i], key))
             {
-                return true;
+                return i;
             }
         }
 
-        return false;
+        return -1;
     }
 
     private static void BindMetric(sqlite3_stmt statement, int offset, long rowId, in Metric m)
@@ -668,7 +661,7 @@ public sealed class SqliteTrackingStore : IBulkTrackingStore, IDisposable
         var next = 0;
         foreach (ref readonly var m in metrics)
         {
-            if (!ContainsReference(validated, m.Key))
+            if (IndexOfReference(validated, m.Key) < 0)
             {
                 Validation.MetricKey(m.Key);
                 validated[next] = m.Key;

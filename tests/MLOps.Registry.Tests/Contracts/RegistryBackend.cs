@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-
 namespace MLOps.Registry.Tests;
 
 /// <summary>
@@ -29,76 +27,20 @@ public enum RegistryCapability
 /// The contract classes are compiled into MLOps.Registry.Tests (on SQLite) and, as linked files, into
 /// MLOps.Mlflow.Tests (on the MLflow backend over the in-process server): one set of tests, two backends.
 /// </remarks>
-public abstract class RegistryBackend : IAsyncDisposable
+public abstract class RegistryBackend : ContractBackend<RegistryCapability>
 {
     /// <summary>The instant every backend's fake clock starts at.</summary>
     public static readonly DateTimeOffset Start = new(2026, 3, 1, 12, 0, 0, TimeSpan.Zero);
 
     /// <summary>Gets the registry under test.</summary>
     public abstract IModelRegistry Registry { get; }
-
-    /// <summary>Gets the clock the registry (or its server) stamps times with.</summary>
-    public abstract FakeTimeProvider Time { get; }
-
-    /// <summary>Says why the backend lacks a capability, or <see langword="null"/> when it has it.</summary>
-    /// <param name="capability">The capability.</param>
-    /// <returns>The reason, or <see langword="null"/>.</returns>
-    public virtual string? Lacks(RegistryCapability capability) => null;
-
-    /// <inheritdoc/>
-    public abstract ValueTask DisposeAsync();
 }
 
 /// <summary>The base of the shared registry contract classes: creates the backend per test and disposes it.</summary>
-public abstract class RegistryContract : IAsyncLifetime
+public abstract class RegistryContract : BackendContract<RegistryBackend, RegistryCapability>
 {
-    private RegistryBackend? _backend;
-
-    /// <summary>Gets the backend of the running test.</summary>
-    protected RegistryBackend Backend => _backend ?? throw new InvalidOperationException("Not initialized.");
-
     /// <summary>Gets the registry under test.</summary>
     protected IModelRegistry Registry => Backend.Registry;
-
-    /// <summary>Gets the backend's clock.</summary>
-    protected FakeTimeProvider Time => Backend.Time;
-
-    /// <inheritdoc/>
-    public virtual ValueTask InitializeAsync()
-    {
-        _backend = CreateBackend();
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public virtual async ValueTask DisposeAsync()
-    {
-        if (_backend is not null)
-        {
-            await _backend.DisposeAsync();
-        }
-
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Creates a fresh, empty backend.</summary>
-    /// <returns>The backend.</returns>
-    protected abstract RegistryBackend CreateBackend();
-
-    /// <summary>Tells whether the backend has a capability (assertions that only hold with it are guarded by this).</summary>
-    /// <param name="capability">The capability.</param>
-    /// <returns><see langword="true"/> when it has it.</returns>
-    protected bool Has(RegistryCapability capability) => Backend.Lacks(capability) is null;
-
-    /// <summary>Skips the test, with the backend's reason, when the backend lacks a capability the whole test is about.</summary>
-    /// <param name="capability">The capability.</param>
-    protected void Require(RegistryCapability capability)
-    {
-        if (Backend.Lacks(capability) is { } why)
-        {
-            Assert.Skip($"Backend-specific ({capability}): {why}");
-        }
-    }
 
     /// <summary>Registers a version of a test ONNX file (creating the model when missing), with an optional f1 metric in its lineage.</summary>
     /// <param name="name">The model name.</param>
@@ -106,7 +48,17 @@ public abstract class RegistryContract : IAsyncLifetime
     /// <param name="file">The test asset.</param>
     /// <param name="metrics">More lineage metrics.</param>
     /// <returns>The version.</returns>
-    protected async Task<ModelVersion> AddVersionAsync(string name, double? f1 = null, string file = "mlp.onnx", Dictionary<string, double>? metrics = null)
+    protected Task<ModelVersion> AddVersionAsync(string name, double? f1 = null, string file = "mlp.onnx", Dictionary<string, double>? metrics = null)
+        => AddVersionAsync(Registry, name, f1, file, metrics);
+
+    /// <summary>Registers a version of a test ONNX file in <paramref name="registry"/> (creating the model when missing), with an optional f1 metric in its lineage.</summary>
+    /// <param name="registry">The registry.</param>
+    /// <param name="name">The model name.</param>
+    /// <param name="f1">The f1 metric, or <see langword="null"/>.</param>
+    /// <param name="file">The test asset.</param>
+    /// <param name="metrics">More lineage metrics.</param>
+    /// <returns>The version.</returns>
+    internal static async Task<ModelVersion> AddVersionAsync(IModelRegistry registry, string name, double? f1 = null, string file = "mlp.onnx", Dictionary<string, double>? metrics = null)
     {
         metrics ??= [];
         if (f1 is { } value)
@@ -114,7 +66,7 @@ public abstract class RegistryContract : IAsyncLifetime
             metrics["f1"] = value;
         }
 
-        return await Registry.CreateModelVersionAsync(new ModelVersionRequest
+        return await registry.CreateModelVersionAsync(new ModelVersionRequest
         {
             ModelName = name,
             ArtifactFile = TestAssets.File(file),

@@ -1,5 +1,3 @@
-using Microsoft.Extensions.Time.Testing;
-
 namespace MLOps.Tracking.Tests;
 
 /// <summary>
@@ -32,7 +30,7 @@ public enum TrackingCapability
 /// The contract classes are compiled into MLOps.Tracking.Tests (on SQLite) and, as linked files, into
 /// MLOps.Mlflow.Tests (on the MLflow backend over the in-process server): one set of tests, two backends.
 /// </remarks>
-public abstract class TrackingBackend : IAsyncDisposable
+public abstract class TrackingBackend : ContractBackend<TrackingCapability>
 {
     /// <summary>The instant every backend's fake clock starts at.</summary>
     public static readonly DateTimeOffset Start = new(2026, 1, 2, 3, 4, 5, TimeSpan.Zero);
@@ -40,72 +38,16 @@ public abstract class TrackingBackend : IAsyncDisposable
     /// <summary>Gets the store under test.</summary>
     public abstract ITrackingStore Store { get; }
 
-    /// <summary>Gets the clock the store (or its server) stamps creation times with.</summary>
-    public abstract FakeTimeProvider Time { get; }
-
-    /// <summary>Says why the backend lacks a capability, or <see langword="null"/> when it has it.</summary>
-    /// <param name="capability">The capability.</param>
-    /// <returns>The reason, or <see langword="null"/>.</returns>
-    public virtual string? Lacks(TrackingCapability capability) => null;
-
     /// <summary>A dump of the backend's private storage (tables, files) for "a search never alters data"; empty when there is none to read.</summary>
     /// <returns>The dump.</returns>
     public virtual string RawSnapshot() => string.Empty;
-
-    /// <inheritdoc/>
-    public abstract ValueTask DisposeAsync();
 }
 
 /// <summary>The base of the shared tracking contract classes: creates the backend per test and disposes it.</summary>
-public abstract class TrackingContract : IAsyncLifetime
+public abstract class TrackingContract : BackendContract<TrackingBackend, TrackingCapability>
 {
-    private TrackingBackend? _backend;
-
-    /// <summary>Gets the backend of the running test.</summary>
-    protected TrackingBackend Backend => _backend ?? throw new InvalidOperationException("Not initialized.");
-
     /// <summary>Gets the store under test.</summary>
     protected ITrackingStore Store => Backend.Store;
-
-    /// <summary>Gets the backend's clock.</summary>
-    protected FakeTimeProvider Time => Backend.Time;
-
-    /// <inheritdoc/>
-    public virtual ValueTask InitializeAsync()
-    {
-        _backend = CreateBackend();
-        return ValueTask.CompletedTask;
-    }
-
-    /// <inheritdoc/>
-    public virtual async ValueTask DisposeAsync()
-    {
-        if (_backend is not null)
-        {
-            await _backend.DisposeAsync();
-        }
-
-        GC.SuppressFinalize(this);
-    }
-
-    /// <summary>Creates a fresh, empty backend.</summary>
-    /// <returns>The backend.</returns>
-    protected abstract TrackingBackend CreateBackend();
-
-    /// <summary>Tells whether the backend has a capability (assertions that only hold with it are guarded by this).</summary>
-    /// <param name="capability">The capability.</param>
-    /// <returns><see langword="true"/> when it has it.</returns>
-    protected bool Has(TrackingCapability capability) => Backend.Lacks(capability) is null;
-
-    /// <summary>Skips the test, with the backend's reason, when the backend lacks a capability the whole test is about.</summary>
-    /// <param name="capability">The capability.</param>
-    protected void Require(TrackingCapability capability)
-    {
-        if (Backend.Lacks(capability) is { } why)
-        {
-            Assert.Skip($"Backend-specific ({capability}): {why}");
-        }
-    }
 
     /// <summary>Creates a run in an experiment (created when missing), started at the backend's current time.</summary>
     /// <param name="experiment">The experiment name.</param>
