@@ -526,15 +526,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
             return value switch
             {
                 Array or DateTimeOffset or DateTime => value,
-                IConvertible => field.Type switch
-                {
-                    FeatureValueType.Int32 => Convert.ToInt32(value, CultureInfo.InvariantCulture),
-                    FeatureValueType.Int64 => Convert.ToInt64(value, CultureInfo.InvariantCulture),
-                    FeatureValueType.Float32 => Convert.ToSingle(value, CultureInfo.InvariantCulture),
-                    FeatureValueType.Float64 => Convert.ToDouble(value, CultureInfo.InvariantCulture),
-                    FeatureValueType.Bool => Convert.ToBoolean(value, CultureInfo.InvariantCulture),
-                    _ => Convert.ToString(value, CultureInfo.InvariantCulture),
-                },
+                IConvertible => FeatureValues.Coerce(value, field.Type),
                 _ => value,
             };
         }
@@ -548,15 +540,7 @@ public sealed class RedisOnlineStore : IOnlineStore, IMaterializationWatermarkSt
     private static object? FromStored(object? value, FeatureValueType type) => value switch
     {
         null => null,
-        int or long or float or double or bool when !IsType(value, type) && type != FeatureValueType.String =>
-            type switch
-            {
-                FeatureValueType.Int32 => Convert.ToInt32(value, CultureInfo.InvariantCulture),
-                FeatureValueType.Int64 => Convert.ToInt64(value, CultureInfo.InvariantCulture),
-                FeatureValueType.Float32 => Convert.ToSingle(value, CultureInfo.InvariantCulture),
-                FeatureValueType.Float64 => Convert.ToDouble(value, CultureInfo.InvariantCulture),
-                _ => Convert.ToBoolean(value, CultureInfo.InvariantCulture),
-            },
+        int or long or float or double or bool when !IsType(value, type) && type != FeatureValueType.String => FeatureValues.Coerce(value, type),
         _ => value,
     };
 

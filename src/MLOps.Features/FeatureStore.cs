@@ -157,11 +157,11 @@ public sealed class FeatureStore : IOnlineFeatureReader
 
             foreach (var f in odfv.RequestFields)
             {
-                row[f.Name] = request.Entities.TryGetValue(f.Name, out var c) ? ArrowValues.Coerce(c[i], f.Type)
+                row[f.Name] = request.Entities.TryGetValue(f.Name, out var c) ? FeatureValues.Coerce(c[i], f.Type)
                     : throw new FeatureStoreException($"On-demand view '{odfv.Name}' needs the request value '{f.Name}' in the entities.");
             }
 
-            values[i] = ArrowValues.Coerce(odfv.Transform(row).GetValueOrDefault(output.Name), output.Type);
+            values[i] = FeatureValues.Coerce(odfv.Transform(row).GetValueOrDefault(output.Name), output.Type);
             statuses[i] = values[i] is null ? FeatureStatus.NullValue : FeatureStatus.Present;
         }
 

@@ -45,25 +45,6 @@ internal static class ArrowValues
         };
     }
 
-    /// <summary>Converts a boxed value to <paramref name="type"/>'s CLR type (numbers widen or narrow invariantly).</summary>
-    public static object? Coerce(object? value, FeatureValueType type)
-    {
-        if (value is null)
-        {
-            return null;
-        }
-
-        return type switch
-        {
-            FeatureValueType.Int32 => Convert.ToInt32(value, CultureInfo.InvariantCulture),
-            FeatureValueType.Int64 => Convert.ToInt64(value, CultureInfo.InvariantCulture),
-            FeatureValueType.Float32 => Convert.ToSingle(value, CultureInfo.InvariantCulture),
-            FeatureValueType.Float64 => Convert.ToDouble(value, CultureInfo.InvariantCulture),
-            FeatureValueType.Bool => Convert.ToBoolean(value, CultureInfo.InvariantCulture),
-            _ => Convert.ToString(value, CultureInfo.InvariantCulture),
-        };
-    }
-
     /// <summary>Builds an Arrow array of <paramref name="type"/> from boxed values.</summary>
     public static IArrowArray Build(FeatureValueType type, IReadOnlyList<object?> values)
     {
@@ -74,7 +55,7 @@ internal static class ArrowValues
                     var b = new Int32Array.Builder().Reserve(values.Count);
                     foreach (var v in values)
                     {
-                        if (v is null) { b.AppendNull(); } else { b.Append((int)Coerce(v, type)!); }
+                        if (v is null) { b.AppendNull(); } else { b.Append((int)FeatureValues.Coerce(v, type)!); }
                     }
 
                     return b.Build();
@@ -85,7 +66,7 @@ internal static class ArrowValues
                     var b = new Int64Array.Builder().Reserve(values.Count);
                     foreach (var v in values)
                     {
-                        if (v is null) { b.AppendNull(); } else { b.Append((long)Coerce(v, type)!); }
+                        if (v is null) { b.AppendNull(); } else { b.Append((long)FeatureValues.Coerce(v, type)!); }
                     }
 
                     return b.Build();
@@ -96,7 +77,7 @@ internal static class ArrowValues
                     var b = new FloatArray.Builder().Reserve(values.Count);
                     foreach (var v in values)
                     {
-                        if (v is null) { b.AppendNull(); } else { b.Append((float)Coerce(v, type)!); }
+                        if (v is null) { b.AppendNull(); } else { b.Append((float)FeatureValues.Coerce(v, type)!); }
                     }
 
                     return b.Build();
@@ -107,7 +88,7 @@ internal static class ArrowValues
                     var b = new DoubleArray.Builder().Reserve(values.Count);
                     foreach (var v in values)
                     {
-                        if (v is null) { b.AppendNull(); } else { b.Append((double)Coerce(v, type)!); }
+                        if (v is null) { b.AppendNull(); } else { b.Append((double)FeatureValues.Coerce(v, type)!); }
                     }
 
                     return b.Build();
@@ -118,7 +99,7 @@ internal static class ArrowValues
                     var b = new BooleanArray.Builder().Reserve(values.Count);
                     foreach (var v in values)
                     {
-                        if (v is null) { b.AppendNull(); } else { b.Append((bool)Coerce(v, type)!); }
+                        if (v is null) { b.AppendNull(); } else { b.Append((bool)FeatureValues.Coerce(v, type)!); }
                     }
 
                     return b.Build();
@@ -129,7 +110,7 @@ internal static class ArrowValues
                     var b = new StringArray.Builder().Reserve(values.Count);
                     foreach (var v in values)
                     {
-                        if (v is null) { b.AppendNull(); } else { b.Append((string)Coerce(v, type)!); }
+                        if (v is null) { b.AppendNull(); } else { b.Append((string)FeatureValues.Coerce(v, type)!); }
                     }
 
                     return b.Build();

@@ -282,7 +282,7 @@ public sealed class ParquetOfflineStore
 
             foreach (var (name, type, column) in request)
             {
-                row[name] = ArrowValues.Coerce(ArrowValues.Get(column, i), type);
+                row[name] = FeatureValues.Coerce(ArrowValues.Get(column, i), type);
             }
 
             values[i] = odfv.Transform(row).GetValueOrDefault(output.Name);
@@ -937,7 +937,7 @@ public sealed class ParquetOfflineStore
                     {
                         if (rg.Keys[k].GetBoxed(r) is { } v)
                         {
-                            keyValues[k] = ArrowValues.Coerce(v, view.Entities[k].ValueType)!;
+                            keyValues[k] = FeatureValues.Coerce(v, view.Entities[k].ValueType)!;
                         }
                         else
                         {

@@ -230,7 +230,7 @@ public sealed class SqliteOnlineStore : IOnlineStore, IMaterializationWatermarkS
         await cmd.ExecuteNonQueryAsync(cancellationToken).ConfigureAwait(false);
     }
 
-    private static object ToDb(object? value, FeatureValueType type) => ArrowValues.Coerce(value, type) switch
+    private static object ToDb(object? value, FeatureValueType type) => FeatureValues.Coerce(value, type) switch
     {
         null => DBNull.Value,
         bool b => b ? 1L : 0L,
@@ -241,7 +241,7 @@ public sealed class SqliteOnlineStore : IOnlineStore, IMaterializationWatermarkS
     private static object FromDb(object value, FeatureValueType type) => type switch
     {
         FeatureValueType.Bool => Convert.ToInt64(value, CultureInfo.InvariantCulture) != 0,
-        _ => ArrowValues.Coerce(value, type)!,
+        _ => FeatureValues.Coerce(value, type)!,
     };
 
     private async Task<SqliteConnection> OpenAsync(CancellationToken ct)
