@@ -173,7 +173,7 @@ internal static class Program
     }
 }
 
-internal sealed class FraudFeatures
+internal class FraudFeatures
 {
     [ColumnName("amount")]
     public float Amount { get; set; }
@@ -188,20 +188,8 @@ internal sealed class FraudFeatures
     public float Velocity { get; set; }
 }
 
-internal sealed class FraudRow
+internal sealed class FraudRow : FraudFeatures
 {
-    [ColumnName("amount")]
-    public float Amount { get; set; }
-
-    [ColumnName("hour")]
-    public float Hour { get; set; }
-
-    [ColumnName("distance")]
-    public float Distance { get; set; }
-
-    [ColumnName("velocity")]
-    public float Velocity { get; set; }
-
     public bool Label { get; set; }
 }
 
