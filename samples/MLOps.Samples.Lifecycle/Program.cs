@@ -312,8 +312,9 @@ static async Task<Traffic> ServeAsync(ModelHost host, IOnlineFeatureReader featu
     return new Traffic(t.Count, watch.Elapsed, served, latencies[latencies.Length / 2], latencies[(int)(latencies.Length * 0.99)], mismatches);
 }
 
+// The velocity, when given, is the one the online store returned for this request (the others come with the request).
 static InferenceRequest Request(Transactions t, int i, float? velocity = null) => new(Transactions.FeatureNames.Select((f, c) =>
-    new KeyValuePair<string, InferenceTensor>(f, InferenceTensor.Create<float>(new[] { c == 3 && velocity is { } v ? v : t.Column(c)[i] }, 1, 1))));
+    new KeyValuePair<string, InferenceTensor>(f, InferenceTensor.Create<float>(new[] { f == "velocity" && velocity is { } v ? v : t.Column(c)[i] }, 1, 1))));
 
 static double Probability(InferenceResult result) => result.Get<float>("Probability.output")[0];
 
